@@ -1,0 +1,69 @@
+# The two commands: `make run` and `make test`. `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.ONESHELL:
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | cksum | cut -d' ' -f1)
+
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install train validate run shell test test-unit test-stories test-integration lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt constraints.txt
+	@set -e
+	PYTHON310=$${PYTHON310:-$$(scripts/find-python310.sh)} || exit 1
+	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$PYTHON310"; "$$PYTHON310" -m venv $(VENV); fi
+	echo "Installing pinned requirements (the first time takes a few minutes)…"
+	$(PY) -m pip install --quiet --upgrade pip==24.0
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP) ## Create .venv with the pinned requirements
+
+train: install ## Train a model unless models/ already has one for this data
+	$(RASA) train --out models --quiet
+
+validate: install ## Check domain, data and stories (rasa data validate)
+	$(RASA) data validate --fail-on-warnings
+
+run: train ## Start the assistant on localhost (Ctrl-C stops everything)
+	$(PY) -m clinicbot.run
+
+shell: train ## Chat in the terminal (rasa shell, with the action server)
+	$(PY) -m clinicbot.shell
+
+test: validate test-unit train test-stories test-integration ## Run every test
+	@echo "All tests passed."
+
+test-unit: install ## Fast tests: actions, crisis guard, domain and data rules
+	$(PY) -m pytest tests/unit
+
+test-stories: train ## Conversation tests with real user text
+	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors --out results/stories
+
+test-integration: train ## Held-out accuracy and end-to-end tests on real servers
+	$(PY) -m pytest tests/integration
+
+lock: ## Re-pin constraints.txt after changing requirements.txt
+	@set -e
+	tmp=$$(mktemp -d)
+	"$$(scripts/find-python310.sh)" -m venv $$tmp/venv
+	$$tmp/venv/bin/pip install --quiet --upgrade pip==24.0
+	$$tmp/venv/bin/pip install --quiet -r requirements.txt
+	{ echo "# Every package the environment resolves to, from \`make lock\`. Edit requirements.txt, not this."; \
+	  $$tmp/venv/bin/pip freeze --exclude-editable; } > constraints.txt
+	rm -rf $$tmp
+
+clean: ## Remove the environment, models and results
+	rm -rf $(VENV) models results .pytest_cache

@@ -1,0 +1,179 @@
+"""A deterministic safety net at the end of the NLU pipeline.
+
+The classifier is good but not perfect, and a missed crisis is the worst
+mistake this assistant can make. This component looks for explicit crisis or
+emergency language and, when it finds it, sets the intent to `crisis` or
+`medical_emergency` whatever the model predicted (the model's own guess is kept
+under `safety_override` for staff review). Questions *about* suicidal thoughts
+("does ketamine reduce suicidal thoughts?"), idioms ("these side effects are
+killing me") and plain negations ("I'm not suicidal") are left to the model.
+"""
+import re
+from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+CRISIS = "crisis"
+EMERGENCY = "medical_emergency"
+
+# Misspellings patients really type: sucidal, suicidle, suecide, suiside.
+_SUICID = r"s[ue]{0,2}i?[cs]+i?d(?:e|es|al|le|ual|ally)?"
+_SELF = r"(?:my\s*self|myself|meself)"
+_WANT = r"(?:want|wanna|wish|need|going|gonna|plan(?:ning)?|ready|about|decided|tempted|thinking(?:\s+(?:about|of))?)"
+
+_CRISIS_RULES: List[Tuple[str, str]] = [
+    ("suicidal", rf"\b{_SUICID}\b"),
+    ("kill_self", rf"\b(?:kill+|kil|murder|off)(?:ing)?\s+{_SELF}"),
+    ("kms", r"\bkms\b|\bunaliv\w*"),
+    ("want_to_die", rf"\b{_WANT}\s+(?:to\s+)?(?:die|be\s+dead)\b"),
+    ("wish_dead", r"\bwish\s+i\s+(?:was|were|could\s+be)\s+dead\b|\bwish\s+i\s+(?:was|were)\s*n[o']?t\s+(?:born|alive|here)\b"),
+    ("end_life", rf"\b{_WANT}\s+(?:to\s+)?end(?:ing)?\s+(?:it|it\s+all|my\s+(?:own\s+)?life|everything|things)\b"),
+    ("end_it_all", r"\bend(?:ing)?\s+(?:it\s+all|my\s+(?:own\s+)?life)\b|\btake\s+my\s+(?:own\s+)?life\b|\bfeel\s+like\s+ending\s+it\b"),
+    ("not_living", r"\b(?:do\s*n[o']?t|dont|do\s+not|no\s+longer)\s+(?:want\s+to|wanna)\s+(?:live|be\s+alive|be\s+here|exist|wake\s+up|go\s+on)\b"),
+    ("never_wake", r"\b(?:never|not)\s+wake\s+up\b|\bstop\s+existing\b|\b(?:is\s*n[o']?t|not)\s+worth\s+living\b|\bdone\s+with\s+(?:living|life)\b"),
+    ("no_reason", r"\bno\s+(?:reason|point)\s+(?:for\s+me\s+)?(?:to|in)\s+(?:go\s+on\s+)?(?:live|living|going\s+on|being\s+alive|carry(?:ing)?\s+on)\b"),
+    ("better_off", r"\bbetter\s+off\s+(?:dead|without\s+me|if\s+i\s+(?:was|were)\s+(?:dead|gone|n[o']?t\s+(?:here|around|alive)))\b"),
+    ("cant_go_on", r"\b(?:ca\s*n[o']?t|cannot)\s+go\s+on\b(?!\s+(?:taking|using|paying|waiting|with\s+(?:this|these|my)\s+(?:meds?|medication|pills|treatment)))"),
+    ("self_harm", rf"\bself[\s-]?harm|\b(?:hurt|harm|cut|burn)(?:ing)?\s+{_SELF}\b|\bcutting\s+(?:again|my\s+(?:arms?|wrists?|legs?))\b"),
+    ("method", r"\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|end\s+it|kill)\b|\bjump(?:ing)?\s+off\s+(?:a|the|my)\s+(?:bridge|building|roof|balcony|cliff)\b|\bnoose\b|\bplanning\s+my\s+(?:own\s+)?death\b"),
+    ("planned_overdose", rf"\b{_WANT}\s+(?:to\s+)?(?:overdose|od\b|tak(?:e|ing)\s+(?:all|every)\s+(?:of\s+)?(?:my|the)\s+(?:pills|meds|tablets))|\b(?:pills|meds)\s+(?:saved|stockpiled|stashed)\b|\b(?:saving|stockpiling)\s+(?:up\s+)?(?:my\s+)?(?:pills|meds)\b"),
+    ("last_goodbye", r"\bmy\s+(?:last|final)\s+(?:message|goodbye|night)\b|\bsuicide\s+note\b|\bgiving\s+away\s+(?:all\s+)?my\s+(?:stuff|things|belongings)\b"),
+]
+
+_EMERGENCY_RULES: List[Tuple[str, str]] = [
+    ("chest_pain", r"\b(?:my\s+chest|chest\s+(?:is|feels))\s+(?:hurts?|hurting|is\s+hurting|tight|pain|heavy|pressure|crushing)|\b(?:have|having|got|getting)\s+(?:a\s+)?(?:bad\s+|severe\s+|sharp\s+)?chest\s+pains?\b|\bpain\s+in\s+my\s+chest\b"),
+    ("cant_breathe", r"\b(?:ca\s*n[o']?t|cannot|can\s+not|unable\s+to|struggling\s+to|hard\s+to)\s+breath(?:e|ing)?\b|\b(?:is\s*n[o']?t|not|stopped)\s+breathing\b|\bthroat\s+is\s+(?:closing|swelling)\b"),
+    ("overdose_taken", r"\b(?:took|taken|swallowed|downed)\s+(?:way\s+)?(?:too\s+many|too\s+much|a\s+lot\s+of|all\s+(?:of\s+)?(?:my|the|his|her|their)|the\s+whole|my\s+whole|an\s+entire|a\s+(?:whole\s+)?bunch\s+of|a\s+handful\s+of)\b"),
+    ("overdosed", r"\b(?:i|he|she|they|i've|ive|just)\s+(?:have\s+|has\s+)?(?:overdosed|od'?d)\b(?!\s+on\s+(?:coffee|caffeine|sugar|chocolate|netflix|tv))"),
+    ("unresponsive", r"\b(?:wo\s*n[o']?t|will\s+not|does\s*n[o']?t|is\s*n[o']?t|not)\s+(?:wake\s+up|waking\s+up|responding|respond)\b|\b(?:passed\s+out|fainted|unconscious|collapsed)\b|\b(?:about\s+to|going\s+to|gonna)\s+(?:pass\s+out|faint)\b|\b(?:barely|ca\s*n[o']?t)\s+stay\s+(?:conscious|awake)\b"),
+    ("seizure", r"\b(?:having|had|is\s+having)\s+(?:a\s+)?(?:seizure|fit|convulsions?|heart\s+attack|stroke)\b|\bseizing\b"),
+    ("acute_signs", r"\bmy\s+heart\s+is\s+(?:racing|pounding)\b|\b(?:lips|face|skin)\s+(?:are|is)\s+(?:turning\s+)?blue\b|\b(?:having|have)\s+an?\s+(?:bad\s+|severe\s+)?allergic\s+reaction\b|\bworst\s+headache\b"),
+]
+
+# A crisis word inside a question about the topic is information, not a crisis:
+# "does ketamine reduce suicidal thoughts?", "suicide risk with SSRIs",
+# "can ketamine help with thoughts of self harm" - unless the writer puts
+# themselves right next to it ("my suicidal thoughts", "I feel suicidal").
+_TOPIC_USE = re.compile(
+    rf"\b(?:{_SUICID}|self[\s-]?harm(?:ing)?)\s+(?:thoughts?|thinking|ideation|ideas|feelings?|risk|rates?|behaviou?rs?|patients?|people|prevention|depression|tendencies|urges)\b"
+    rf"|\b(?:risk|rates?|thoughts?|history)\s+of\s+(?:{_SUICID}|self[\s-]?harm)\b"
+    rf"|\b(?:attempted|attempting)\s+{_SUICID}\b|\bpeople\s+who\s+(?:want\s+to\s+die|are\s+{_SUICID})\b"
+)
+_TOPIC_RULES = ("suicidal", "self_harm", "want_to_die")
+_FIRST_PERSON_NEAR = re.compile(r"\b(?:i|i'm|im|i've|ive|me|my|myself|feel|feeling|having)\b(?:\s+\S+)?\s*$")
+# "not", "never", "n't" shortly before a phrase turns "I'm not suicidal" into a
+# statement the model should handle; "I don't want to live" is its own rule.
+_NEGATION_BEFORE = re.compile(r"(?:\bnot|\bnever|n't|\bdont|\bwont|\bno\s+way|\bwould\s*n[o']?t)(?:\s+\w+){0,3}\s*$")
+# "what happens if someone took too many?" asks; it does not report.
+_HYPOTHETICAL_BEFORE = re.compile(r"\b(?:if|what\s+if|when|can|could|does|do|is)\b[^.!?]*$")
+
+
+def _compile(rules: List[Tuple[str, str]]) -> List[Tuple[str, Pattern[str]]]:
+    return [(name, re.compile(pattern)) for name, pattern in rules]
+
+
+CRISIS_PATTERNS = _compile(_CRISIS_RULES)
+EMERGENCY_PATTERNS = _compile(_EMERGENCY_RULES)
+
+
+def normalise(text: Text) -> Text:
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"(\w)\1{2,}", r"\1\1", text)  # "diiiie" -> "diie"
+    return re.sub(r"\s+", " ", text)
+
+
+def _clause_start(text: Text, start: int) -> int:
+    return max(text.rfind(mark, 0, start) for mark in ".!?;,") + 1
+
+
+def _is_negated(text: Text, start: int) -> bool:
+    return bool(_NEGATION_BEFORE.search(text[_clause_start(text, start):start]))
+
+
+def _is_topic_use(text: Text, start: int) -> bool:
+    """True for "does ketamine reduce suicidal thoughts", not "my suicidal thoughts"."""
+    before = text[_clause_start(text, start):start]
+    return bool(_TOPIC_USE.search(text, _clause_start(text, start))) and not _FIRST_PERSON_NEAR.search(before)
+
+
+def _crisis_match(text: Text) -> Optional[str]:
+    for name, pattern in CRISIS_PATTERNS:
+        for match in pattern.finditer(text):
+            if _is_negated(text, match.start()):
+                continue
+            if name in _TOPIC_RULES and _is_topic_use(text, match.start()):
+                continue
+            return name
+    return None
+
+
+def _emergency_match(text: Text) -> Optional[str]:
+    for name, pattern in EMERGENCY_PATTERNS:
+        for match in pattern.finditer(text):
+            before = text[_clause_start(text, match.start()):match.start()]
+            if _is_negated(text, match.start()) or _HYPOTHETICAL_BEFORE.search(before):
+                continue
+            return name
+    return None
+
+
+def detect(text: Optional[Text]) -> Optional[Tuple[str, str]]:
+    """(intent, rule) when the text holds explicit crisis or emergency language.
+
+    An emergency wins over a crisis: someone who has already taken the pills
+    needs 911 before anything else (the crisis reply lists 911 too)."""
+    if not text:
+        return None
+    clean = normalise(text)
+    rule = _emergency_match(clean)
+    if rule:
+        return EMERGENCY, rule
+    rule = _crisis_match(clean)
+    if rule:
+        return CRISIS, rule
+    return None
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class CrisisGuard(GraphComponent):
+    """Forces `crisis` / `medical_emergency` on explicit language."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "CrisisGuard":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            found = detect(message.get(TEXT))
+            if found:
+                self._force(message, *found)
+        return messages
+
+    @staticmethod
+    def _force(message: Message, intent: str, rule: str) -> None:
+        predicted = message.get(INTENT) or {}
+        if predicted.get("name") == intent:
+            return
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
+        message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
+        message.set(
+            INTENT_RANKING_KEY, [{"name": intent, "confidence": 1.0}] + ranking, add_to_output=True
+        )
+        message.set(
+            "safety_override",
+            {"rule": rule, "model_intent": predicted.get("name"), "model_confidence": predicted.get("confidence")},
+            add_to_output=True,
+        )

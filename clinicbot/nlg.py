@@ -1,0 +1,51 @@
+"""Rasa's templated responses, plus three things the domain cannot say alone.
+
+1. Clinic details ({clinic_phone}, {crisis_lifeline}, ...) come from clinic.yml,
+   inside the Rasa server: crisis replies never wait on the action server.
+2. Every FAQ answer carries 👍/👎 buttons, so patients can rate it.
+3. "Did you mean…?" offers the two likeliest topics from the intent ranking.
+
+Enabled in endpoints.yml as `nlg: type: clinicbot.nlg.ClinicNLG`."""
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from clinicbot import settings
+from clinicbot.topics import FAQ_RESPONSES, FAQ_TOPICS
+
+FEEDBACK_BUTTONS = [
+    {"title": "👍 Helpful", "payload": '/give_feedback{"feedback": "helpful"}'},
+    {"title": "👎 Not helpful", "payload": '/give_feedback{"feedback": "not_helpful"}'},
+]
+SUGGESTIONS = 2
+
+
+class ClinicNLG(TemplatedNaturalLanguageGenerator):
+    def __init__(self, endpoint_config: Any = None, domain: Any = None, **_: Any) -> None:
+        # Rasa passes the endpoint config and the domain; we need the responses.
+        super().__init__(domain.responses if domain is not None else {})
+
+    async def generate(
+        self,
+        utter_action: Text,
+        tracker: DialogueStateTracker,
+        output_channel: Text,
+        **kwargs: Any,
+    ) -> Optional[Dict[Text, Any]]:
+        values = {**tracker.current_slot_values(), **settings.response_values()}
+        message = self.generate_from_slots(utter_action, values, output_channel, **kwargs)
+        if message is None:
+            return None
+        if utter_action in FAQ_RESPONSES:
+            message["buttons"] = list(message.get("buttons") or []) + FEEDBACK_BUTTONS
+        elif utter_action == "utter_did_you_mean":
+            ranking = (tracker.latest_message.parse_data or {}).get("intent_ranking", [])
+            message["buttons"] = suggestion_buttons(ranking) + list(message.get("buttons") or [])
+        return message
+
+
+def suggestion_buttons(intent_ranking: List[Dict[str, Any]]) -> List[Dict[str, str]]:
+    """Buttons for the likeliest FAQ topics, best first."""
+    topics = [entry.get("name") for entry in intent_ranking if entry.get("name") in FAQ_TOPICS]
+    return [{"title": FAQ_TOPICS[name], "payload": f"/{name}"} for name in topics[:SUGGESTIONS]]

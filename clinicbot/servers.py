@@ -1,0 +1,121 @@
+"""Start, wait for and stop the product's processes.
+
+Used by `make run` (clinicbot.run) and by the tests that need real servers,
+so both start things the same way."""
+import glob
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from clinicbot import settings
+
+ROOT = settings.PROJECT_ROOT
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def latest_model(models_dir: Path = ROOT / "models") -> Path:
+    models = sorted(glob.glob(str(models_dir / "*.tar.gz")), key=os.path.getmtime)
+    if not models:
+        raise FileNotFoundError(f"No trained model in {models_dir}: run `make train` first.")
+    return Path(models[-1])
+
+
+def sqlite_url(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def default_env(action_port: int = 5055, db_path: Optional[Path] = None) -> Dict[str, str]:
+    """Environment for both servers; values already set by the caller win."""
+    env = dict(os.environ)
+    env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{action_port}/webhook")
+    env.setdefault("TRACKER_DB_URL", sqlite_url(db_path or ROOT / "var" / "conversations.db"))
+    env.setdefault("CLINIC_ALLOWED_ORIGINS", ",".join(settings.allowed_origins()))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    # Quieter TensorFlow start-up; nothing is downloaded at run time.
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    return env
+
+
+class Service:
+    """One child process with a URL that answers once it is ready."""
+
+    def __init__(self, name: str, command: List[str], ready_url: str, env: Dict[str, str], log: Path):
+        self.name, self.command, self.ready_url, self.env, self.log_path = name, command, ready_url, env, log
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> "Service":
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        # Own process group, so stopping also stops Sanic's worker processes.
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        return self
+
+    def wait_ready(self, timeout: float = 180.0) -> float:
+        """Seconds until the service answered; raises with the log tail if it died."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.ready_url, timeout=2):
+                    return time.monotonic() - started
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"{self.name} not ready after {timeout:.0f}s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if not self.process or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=timeout)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+
+
+def action_server(port: int, env: Dict[str, str], log: Path) -> Service:
+    env = {**env, "SANIC_HOST": "127.0.0.1"}  # the action server is never public
+    command = [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+    return Service("action server", command, f"http://127.0.0.1:{port}/health", env, log)
+
+
+def rasa_server(port: int, env: Dict[str, str], log: Path, model: Optional[Path] = None,
+                credentials: str = "credentials.yml", endpoints: str = "endpoints.yml") -> Service:
+    origins = [o for o in env.get("CLINIC_ALLOWED_ORIGINS", "").split(",") if o]
+    command = [
+        str(VENV_BIN / "rasa"), "run",
+        "--model", str(model or latest_model()),
+        "--endpoints", endpoints,
+        "--credentials", credentials,
+        "--interface", env.get("RASA_INTERFACE", "127.0.0.1"),
+        "--port", str(port),
+    ]
+    if origins:
+        command += ["--cors", *origins]
+    return Service("Rasa server", command, f"http://127.0.0.1:{port}/", env, log)

@@ -1,0 +1,51 @@
+"""The clinic's own details, read once from clinic.yml.
+
+CLINIC_CONFIG may point at another file (a second clinic, or a test)."""
+import functools
+import os
+from pathlib import Path
+from typing import Any, Dict, List
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PATH = PROJECT_ROOT / "clinic.yml"
+
+
+@functools.lru_cache(maxsize=None)
+def load(path: str = "") -> Dict[str, Any]:
+    chosen = Path(path or os.environ.get("CLINIC_CONFIG") or DEFAULT_PATH)
+    with chosen.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def response_values() -> Dict[str, str]:
+    """The placeholders that responses may use, e.g. {clinic_phone}."""
+    settings = load()
+    clinic = settings.get("clinic", {})
+    lines = settings.get("crisis_lines", {})
+    return {
+        "clinic_name": clinic.get("name", "the clinic"),
+        "clinic_phone": clinic.get("phone", ""),
+        "clinic_email": clinic.get("email", ""),
+        "clinic_hours": clinic.get("hours", ""),
+        "clinic_address": clinic.get("address", ""),
+        "booking_url": clinic.get("booking_url", ""),
+        "crisis_lifeline": lines.get("lifeline", "call or text 988"),
+        "emergency_number": lines.get("emergency", "911"),
+    }
+
+
+def allowed_origins() -> List[str]:
+    from_env = os.environ.get("CLINIC_ALLOWED_ORIGINS")
+    if from_env:
+        return [origin.strip() for origin in from_env.split(",") if origin.strip()]
+    return list(load().get("allowed_origins", []))
+
+
+def max_message_chars() -> int:
+    return int(load().get("chat", {}).get("max_message_chars", 2000))
+
+
+def retention_days() -> int:
+    return int(load().get("staff_console", {}).get("retention_days", 90))

@@ -1,0 +1,113 @@
+"""The deterministic safety net: explicit language is forced, look-alikes are not.
+
+Phrasings here are our own, not training examples (test_training_data checks
+the held-out files; these are checked against data/nlu below)."""
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from clinicbot.crisis_guard import CrisisGuard, detect
+from tests.helpers import training_examples
+
+CRISIS = [
+    "honestly i think i'm going to kill myself this weekend",
+    "Im feeling really sucidal tonight",
+    "i am suicidle and i dont know what to do",
+    "I want to die. Nothing helps.",
+    "i wanna die",
+    "i've been thinking about ending my life",
+    "i dont want to be alive anymore",
+    "I don't want to live like this",
+    "there is no reason for me to go on living",
+    "honestly everybody is better off without me",
+    "I can't go on like this",
+    "been self harming again",
+    "i keep hurting myself when it gets bad",
+    "planning to take all of my pills tonight",
+    "kms fr",
+    "been thinking about how to unalive myself",
+    "i just want to go to sleep and never wake up",
+    "my life is not worth living",
+    "I'm having suicidal thoughts right now, can ketamine help me?",
+    "my suicidal thoughts are getting worse",
+]
+
+EMERGENCY = [
+    "I just took way too many of my sertraline",
+    "my chest hurts really bad after the infusion",
+    "i cant breathe properly",
+    "she overdosed and won't wake up",
+    "my dad collapsed in the waiting room",
+    "i think im having a seizure",
+    "took my whole prescription at once an hour ago",
+]
+
+LOOKALIKES = [
+    "does ketamine reduce suicidal thoughts?",
+    "these side effects are killing me",
+    "I'm not suicidal, just curious how fast it works",
+    "what does the research say about suicide risk and SSRIs",
+    "can ketamine help people with suicidal ideation",
+    "i would never hurt myself, i just want to know about the needle",
+    "this wait is killing me lol",
+    "what if someone took too many antidepressants by mistake?",
+    "does ketamine cause chest pain?",
+    "is it hard to breathe during the infusion?",
+    "my doctor asked about thoughts of self harm, is that normal before ketamine",
+    "i'm dying to know how the infusion works",
+    "can i go on taking lexapro while trying ketamine",
+]
+
+
+def test_examples_are_not_training_examples():
+    trained = {text.lower() for _, text in training_examples()}
+    assert not [t for t in CRISIS + EMERGENCY + LOOKALIKES if t.lower() in trained]
+
+
+@pytest.mark.parametrize("text", CRISIS)
+def test_explicit_crisis_language_is_forced_to_crisis(text):
+    assert detect(text) is not None and detect(text)[0] == "crisis", text
+
+
+@pytest.mark.parametrize("text", EMERGENCY)
+def test_emergencies_are_forced_to_medical_emergency(text):
+    assert detect(text) is not None and detect(text)[0] == "medical_emergency", text
+
+
+@pytest.mark.parametrize("text", LOOKALIKES)
+def test_look_alikes_are_left_to_the_model(text):
+    assert detect(text) is None, f"{text!r} forced by {detect(text)}"
+
+
+@pytest.mark.parametrize("text", ["", None, "   ", "\x00\x01", "😀" * 500, "a" * 100_000])
+def test_odd_input_is_not_an_error(text):
+    assert detect(text) is None
+
+
+def _message(text, intent, confidence):
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
+    message.set("intent_ranking", [{"name": intent, "confidence": confidence},
+                                   {"name": "crisis", "confidence": 0.05}], add_to_output=True)
+    return message
+
+
+def test_component_overrides_the_model_and_keeps_its_guess():
+    guard = CrisisGuard()
+    [message] = guard.process([_message("i want to kill myself", "ask_suicidal_thoughts", 0.91)])
+    assert message.get("intent") == {"name": "crisis", "confidence": 1.0}
+    assert [r["name"] for r in message.get("intent_ranking")] == ["crisis", "ask_suicidal_thoughts"]
+    assert message.get("safety_override") == {
+        "rule": "kill_self", "model_intent": "ask_suicidal_thoughts", "model_confidence": 0.91}
+    assert "safety_override" in message.as_dict(only_output_properties=True)
+
+
+def test_component_leaves_other_messages_alone():
+    guard = CrisisGuard()
+    [message] = guard.process([_message("does ketamine reduce suicidal thoughts?", "ask_suicidal_thoughts", 0.8)])
+    assert message.get("intent") == {"name": "ask_suicidal_thoughts", "confidence": 0.8}
+    assert message.get("safety_override") is None
+
+
+def test_component_overrides_a_fallback():
+    [message] = CrisisGuard().process([_message("i wanna die", "nlu_fallback", 0.55)])
+    assert message.get("intent")["name"] == "crisis"

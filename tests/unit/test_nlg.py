@@ -1,0 +1,61 @@
+"""The response generator fills clinic details and adds the buttons."""
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from clinicbot import settings
+from clinicbot.nlg import ClinicNLG, suggestion_buttons
+from tests.helpers import ROOT
+
+DOMAIN = Domain.load(str(ROOT / "domain.yml"))
+NLG = ClinicNLG(domain=DOMAIN)
+
+
+def tracker(*events):
+    state = DialogueStateTracker.from_events("patient", list(events), slots=DOMAIN.slots)
+    return state
+
+
+async def test_crisis_reply_has_the_clinics_numbers_and_no_placeholder():
+    message = await NLG.generate("utter_crisis", tracker(), "rest")
+    values = settings.response_values()
+    assert "988" in message["text"]
+    assert values["clinic_phone"] in message["text"] and values["emergency_number"] in message["text"]
+    assert "{" not in message["text"]
+
+
+async def test_treatment_slot_picks_the_variation():
+    ketamine = await NLG.generate("utter_onset", tracker(SlotSet("treatment", "ketamine")), "rest")
+    ssri = await NLG.generate("utter_onset", tracker(SlotSet("treatment", "antidepressant")), "rest")
+    both = await NLG.generate("utter_onset", tracker(SlotSet("treatment", ["ketamine", "antidepressant"])), "rest")
+    assert "hours" in ketamine["text"] and "weeks" not in ketamine["text"]
+    assert "weeks" in ssri["text"] and "hours" not in ssri["text"]
+    assert "weeks" in both["text"] and "hours" in both["text"]
+
+
+async def test_faq_answers_carry_feedback_buttons_and_others_do_not():
+    faq = await NLG.generate("utter_side_effects", tracker(), "rest")
+    crisis = await NLG.generate("utter_crisis", tracker(), "rest")
+    assert [b["payload"] for b in faq["buttons"]] == [
+        '/give_feedback{"feedback": "helpful"}', '/give_feedback{"feedback": "not_helpful"}']
+    assert "buttons" not in crisis
+
+
+async def test_greeting_buttons_keep_their_json_payloads():
+    greet = await NLG.generate("utter_greet", tracker(), "rest")
+    assert '/ask_onset{"treatment": "ketamine"}' in [b["payload"] for b in greet["buttons"]]
+    assert settings.response_values()["clinic_name"] in greet["text"]
+
+
+async def test_did_you_mean_offers_the_two_likeliest_topics_then_something_else():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.55}, {"name": "ask_onset", "confidence": 0.4},
+               {"name": "greet", "confidence": 0.3}, {"name": "ask_efficacy", "confidence": 0.2},
+               {"name": "ask_safety", "confidence": 0.1}]
+    user = UserUttered("how quick is it", intent={"name": "nlu_fallback", "confidence": 0.55},
+                       parse_data={"intent_ranking": ranking})
+    message = await NLG.generate("utter_did_you_mean", tracker(user), "rest")
+    assert [b["payload"] for b in message["buttons"]] == ["/ask_onset", "/ask_efficacy", "/deny"]
+
+
+def test_suggestions_without_a_ranking_are_empty():
+    assert suggestion_buttons([]) == []
