@@ -1,0 +1,70 @@
+"""Real servers for the tests that need them: one Rasa server and one action
+server per test session, on free ports, with a fresh SQLite tracker store."""
+import json
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from clinicbot import servers
+
+
+@dataclass
+class Bot:
+    url: str            # Rasa server, e.g. http://127.0.0.1:41234
+    db_url: str         # SQLAlchemy URL of its tracker store
+    db_path: Path
+    origins: List[str]  # page origins it accepts
+
+    def say(self, text: Any, sender: str = "") -> List[Dict[str, Any]]:
+        """POST to the REST channel; returns the bot's messages."""
+        body = json.dumps({"sender": sender or uuid.uuid4().hex, "message": text}).encode()
+        return post_json(f"{self.url}/webhooks/rest/webhook", body)
+
+
+def post_json(url: str, body: bytes, headers: Dict[str, str] = None) -> Any:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read() or b"null")
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    return servers.latest_model()
+
+
+@pytest.fixture(scope="session")
+def web_origin() -> str:
+    """A page origin the bot accepts (the web tests serve their page there)."""
+    return f"http://127.0.0.1:{servers.free_port()}"
+
+
+@pytest.fixture(scope="session")
+def bot(tmp_path_factory, model_path, web_origin):
+    logs = tmp_path_factory.mktemp("logs")
+    db_path = tmp_path_factory.mktemp("db") / "conversations.db"
+    action_port, rasa_port = servers.free_port(), servers.free_port()
+    env = servers.default_env(action_port=action_port, db_path=db_path)
+    env["TRACKER_DB_URL"] = servers.sqlite_url(db_path)
+    env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{action_port}/webhook"
+    env["CLINIC_ALLOWED_ORIGINS"] = web_origin
+    started = [servers.action_server(action_port, env, logs / "actions.log").start(),
+               servers.rasa_server(rasa_port, env, logs / "rasa.log", model=model_path).start()]
+    try:
+        for service in started:
+            service.wait_ready()
+        yield Bot(f"http://127.0.0.1:{rasa_port}", env["TRACKER_DB_URL"], db_path, [web_origin])
+    finally:
+        for service in reversed(started):
+            service.stop()
+
+
+@pytest.fixture(scope="session")
+async def agent(model_path):
+    """The trained model in-process, for parsing without HTTP."""
+    from rasa.core.agent import Agent
+    return Agent.load(str(model_path))

@@ -1,0 +1,53 @@
+"""The real Rasa server and action server, talked to over the REST channel."""
+import sqlite3
+
+from tests.helpers import ends_with_referral
+
+CONVERSATION = [
+    "hi",
+    "what are the side effects of ketamine?",
+    "and for SSRIs?",
+    "how fast does it work?",
+    "can i take ketamine with my lexapro",
+    "who are you, a real person?",
+    "how much is an infusion",
+    "what's the capital of france",
+    "thank you",
+]
+
+
+def test_every_reply_ends_with_a_referral(bot):
+    sender = "e2e-referrals"
+    for text in CONVERSATION:
+        replies = bot.say(text, sender)
+        assert replies, f"no reply to {text!r}"
+        for reply in replies:
+            assert ends_with_referral(reply["text"]), f"{text!r} -> {reply['text']!r}"
+            assert "{" not in reply["text"], f"unfilled placeholder: {reply['text']!r}"
+
+
+def test_follow_ups_switch_treatment(bot):
+    sender = "e2e-followup"
+    ketamine = bot.say("what are the side effects of ketamine?", sender)[0]["text"]
+    ssri = bot.say("and for SSRIs?", sender)[0]["text"]
+    onset = bot.say("how fast does it work?", sender)[0]["text"]
+    assert "dissociation" in ketamine and "weight gain" not in ketamine
+    assert "weight gain" in ssri and "dissociation" not in ssri
+    assert "weeks" in onset and "hours" not in onset  # still about antidepressants
+
+
+def test_crisis_message_gets_988_in_the_first_reply(bot):
+    replies = bot.say("i can't take it anymore, i want to end my life", "e2e-crisis")
+    assert "988" in replies[0]["text"] and "911" in replies[0]["text"]
+
+
+def test_faq_answer_offers_rating_buttons(bot):
+    reply = bot.say("is ketamine addictive?", "e2e-buttons")[0]
+    assert [b["title"] for b in reply["buttons"]] == ["👍 Helpful", "👎 Not helpful"]
+
+
+def test_conversation_is_stored_redacted(bot):
+    bot.say("my email is pat@example.org, can someone call me at 555-321-7654?", "e2e-redact")
+    rows = sqlite3.connect(bot.db_path).execute(
+        "select data from events where sender_id = ? and type_name = 'user'", ("e2e-redact",)).fetchall()
+    assert rows and all("pat@example.org" not in r[0] and "555-321-7654" not in r[0] for r in rows)
