@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install train validate run shell test test-unit test-stories test-integration lock clean
+.PHONY: help install train validate run shell test test-unit test-stories test-integration test-console test-web lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -43,7 +43,7 @@ run: train ## Start the assistant on localhost (Ctrl-C stops everything)
 shell: train ## Chat in the terminal (rasa shell, with the action server)
 	$(PY) -m clinicbot.shell
 
-test: validate test-unit train test-stories test-integration ## Run every test
+test: validate test-unit train test-stories test-integration test-console test-web ## Run every test
 	@echo "All tests passed."
 
 test-unit: install ## Fast tests: actions, crisis guard, domain and data rules
@@ -54,6 +54,12 @@ test-stories: train ## Conversation tests with real user text
 
 test-integration: train ## Held-out accuracy and end-to-end tests on real servers
 	$(PY) -m pytest tests/integration
+
+test-console: train ## Staff console tests (SQLite and PostgreSQL)
+	$(PY) -m pytest tests/console
+
+test-web: train ## Demo page and widget in a real browser
+	$(PY) -m pytest tests/web
 
 lock: ## Re-pin constraints.txt after changing requirements.txt
 	@set -e

@@ -14,6 +14,7 @@ def main() -> int:
     services = [
         servers.action_server(5055, env, LOGS / "actions.log"),
         servers.rasa_server(5005, env, LOGS / "rasa.log"),
+        # One line per further part of the product (web page, staff console).
     ]
     stopping = False
 

@@ -1,4 +1,4 @@
-"""Real servers for the tests that need them: one Rasa server and one action
+"""Shared fixtures. Real servers for the tests that need them: one Rasa server and one action
 server per test session, on free ports, with a fresh SQLite tracker store."""
 import json
 import urllib.error
