@@ -70,7 +70,7 @@ _FIRST_PERSON_NEAR = re.compile(r"\b(?:i|i'm|im|i've|ive|me|my|myself|feel|feeli
 # statement the model should handle; "I don't want to live" is its own rule.
 _NEGATION_BEFORE = re.compile(r"(?:\bnot|\bnever|n't|\bdont|\bwont|\bno\s+way|\bwould\s*n[o']?t)(?:\s+\w+){0,3}\s*$")
 # "what happens if someone took too many?" asks; it does not report.
-_HYPOTHETICAL_BEFORE = re.compile(r"\b(?:if|what\s+if|when|can|could|does|do|is)\b[^.!?]*$")
+_HYPOTHETICAL_BEFORE = re.compile(r"\bif\b|^\s*(?:can|could|does|do|is|are|would|will|should|what\s+happens)\b")
 
 
 def _compile(rules: List[Tuple[str, str]]) -> List[Tuple[str, Pattern[str]]]:

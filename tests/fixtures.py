@@ -64,7 +64,13 @@ def bot(tmp_path_factory, model_path, web_origin):
 
 
 @pytest.fixture(scope="session")
-async def agent(model_path):
+def agent(model_path):
     """The trained model in-process, for parsing without HTTP."""
+    import logging
+
+    import structlog
     from rasa.core.agent import Agent
+
+    # Rasa's structured logger prints every parse at debug level otherwise.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     return Agent.load(str(model_path))
