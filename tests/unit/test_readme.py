@@ -1,0 +1,31 @@
+"""The README names only files and folders that exist, and the targets it
+mentions exist in the Makefile."""
+import re
+
+from tests.helpers import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+GENERATED = {"models/", "results/", "var/", ".venv*/", ".venv/", ".venv-bench/", "web/node_modules/"}
+
+
+def named_paths():
+    for token in re.findall(r"`([^`\s]+)`", README):
+        token = token.rstrip(",.")
+        looks_like_path = "/" in token or re.search(r"\.(ya?ml|py|md|sh|txt|json|conf|html)$", token)
+        if not looks_like_path or token.startswith(("http", "/", "sqlite:", "postgresql:")) or token in GENERATED:
+            continue
+        if "<" in token or "{" in token or token.startswith("-"):
+            continue
+        yield token
+
+
+def test_every_path_in_the_readme_exists():
+    missing = sorted({p for p in named_paths() if not (ROOT / p).exists()})
+    assert not missing, f"README names paths that don't exist: {missing}"
+
+
+def test_every_make_target_in_the_readme_exists():
+    makefile = (ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, re.M))
+    named = set(re.findall(r"`make ([a-z][a-z-]*)", README))
+    assert named <= targets, f"README names missing targets: {sorted(named - targets)}"
