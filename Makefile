@@ -13,8 +13,10 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# apt-get needs root; use sudo when we are not.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install train validate run shell test test-unit test-stories test-integration test-console test-web lock clean
+.PHONY: help install train validate run shell test test-unit test-stories test-integration test-console test-web web-install browser lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -37,7 +39,7 @@ train: install ## Train a model unless models/ already has one for this data
 validate: install ## Check domain, data and stories (rasa data validate)
 	$(RASA) data validate --fail-on-warnings
 
-run: train ## Start the assistant on localhost (Ctrl-C stops everything)
+run: train web-install ## Start the assistant on localhost (Ctrl-C stops everything)
 	$(PY) -m clinicbot.run
 
 shell: train ## Chat in the terminal (rasa shell, with the action server)
@@ -58,8 +60,24 @@ test-integration: train ## Held-out accuracy and end-to-end tests on real server
 test-console: train ## Staff console tests (SQLite and PostgreSQL)
 	$(PY) -m pytest tests/console
 
-test-web: train ## Demo page and widget in a real browser
+test-web: train web-install browser ## Demo page and widget in a real browser
 	$(PY) -m pytest tests/web
+
+web-install: web/node_modules/.package-lock.json ## Install the chat widget (npm ci in web/)
+
+# npm writes node_modules/.package-lock.json on every install: a stamp that is
+# older than the lock file means node_modules is stale.
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	@set -e
+	if ! command -v npm >/dev/null; then $(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; fi
+	(cd web && npm ci --no-audit --no-fund)
+	touch $@
+
+browser: /usr/bin/chromium ## Install Debian's chromium for the browser tests
+
+# Debian's own browser; the tests never download one (no `playwright install`).
+/usr/bin/chromium:
+	$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium
 
 lock: ## Re-pin constraints.txt after changing requirements.txt
 	@set -e

@@ -1,0 +1,150 @@
+// Mounts rasa-webchat (served from web/node_modules as /webchat.js) and adds
+// what it lacks for keyboard and screen-reader users, plus "Start over".
+"use strict";
+
+(function () {
+  var config = document.getElementById("chat-config").dataset;
+  var SESSION_KEY = "chat_session"; // where rasa-webchat keeps the conversation
+  var REOPEN_KEY = "clinic_chat_reopen";
+
+  window.WebChat.default({
+    socketUrl: config.socketUrl,
+    socketPath: "/socket.io/",
+    initPayload: "/greet",
+    title: config.title,
+    subtitle: config.subtitle,
+    inputTextFieldHint: "Type your question…",
+    connectingText: "Connecting to the assistant…",
+    // sessionStorage: the transcript is gone when the tab closes, so a shared
+    // family or clinic computer does not keep someone's conversation.
+    params: { storage: "session" },
+    withRules: false,
+    hideWhenNotConnected: false,
+    customMessageDelay: function () { return 400; },
+    mainColor: "#1f4e79",
+    userBackgroundColor: "#1f4e79",
+    userTextColor: "#ffffff",
+  }, null);
+
+  function storedSessionId() {
+    try {
+      var stored = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+      return stored && stored.session_id;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function conversationIsOpen() {
+    return document.querySelector(".rw-conversation-container") !== null;
+  }
+
+  function openChat() {
+    var launcher = document.querySelector(".rw-launcher");
+    if (launcher && !conversationIsOpen()) launcher.click();
+    var input = document.querySelector(".rw-new-message");
+    if (input) input.focus();
+  }
+
+  // Start over: end the conversation in Rasa (so staff see where it stopped),
+  // forget it in this tab and reload; the widget then starts a new session
+  // with the greeting.
+  function startOver() {
+    var status = document.getElementById("chat-status");
+    var sessionId = storedSessionId();
+    status.textContent = "Starting a new conversation…";
+    var restart = sessionId
+      ? fetch(config.socketUrl + "/webhooks/rest/webhook", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ sender: sessionId, message: "/restart" }),
+        }).catch(function () { /* a new session starts anyway */ })
+      : Promise.resolve();
+    restart.then(function () {
+      sessionStorage.removeItem(SESSION_KEY);
+      sessionStorage.setItem(REOPEN_KEY, "1");
+      window.location.reload();
+    });
+  }
+
+  function setAttributes(element, attributes) {
+    if (!element) return;
+    Object.keys(attributes).forEach(function (name) {
+      if (element.getAttribute(name) !== attributes[name]) element.setAttribute(name, attributes[name]);
+    });
+  }
+
+  // rasa-webchat 1.0.1 renders an unlabelled launcher and send button, an
+  // input labelled only by its placeholder, and quick replies as plain <div>s
+  // that a keyboard cannot reach. Label them and make replies focusable.
+  function labelWidget() {
+    var open = conversationIsOpen();
+    setAttributes(document.querySelector(".rw-launcher"), {
+      "aria-label": open ? "Close the chat" : "Open the chat with our assistant",
+      "aria-expanded": String(open),
+    });
+    setAttributes(document.querySelector(".rw-new-message"), { "aria-label": "Your question for the assistant" });
+    setAttributes(document.querySelector(".rw-send"), { "aria-label": "Send" });
+    setAttributes(document.querySelector(".rw-close-button"), { "aria-label": "Close the chat" });
+    setAttributes(document.querySelector(".rw-messages-container"), {
+      role: "region", "aria-label": "Conversation", tabindex: "0",
+    });
+    document.querySelectorAll("div.rw-reply").forEach(function (reply) {
+      setAttributes(reply, { role: "button", tabindex: "0" });
+    });
+  }
+
+  // Announce each new reply once. When the chat opens, the replies already in
+  // the transcript are history, not news, so they are only counted.
+  var announced = null;
+  function announceReplies() {
+    var container = document.querySelector(".rw-messages-container");
+    if (!container) {
+      announced = null;
+      return;
+    }
+    var replies = container.querySelectorAll(".rw-message:not(.rw-typing-indication) .rw-response");
+    if (announced === null) announced = replies.length;
+    var announcer = document.getElementById("chat-announcer");
+    for (; announced < replies.length; announced += 1) {
+      var line = document.createElement("p");
+      line.textContent = "Assistant: " + replies[announced].textContent;
+      announcer.appendChild(line);
+    }
+    while (announcer.childNodes.length > 5) announcer.removeChild(announcer.firstChild);
+  }
+
+  new MutationObserver(function () {
+    labelWidget();
+    announceReplies();
+  }).observe(document.body, { childList: true, subtree: true });
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if ((event.key === "Enter" || event.key === " ") && target.matches && target.matches("div.rw-reply")) {
+      event.preventDefault();
+      target.click();
+    } else if (event.key === "Escape" && conversationIsOpen()) {
+      var close = document.querySelector(".rw-launcher") || document.querySelector(".rw-close-button");
+      if (close && close.offsetParent === null) close = document.querySelector(".rw-close-button");
+      if (close) close.click();
+      var launcher = document.querySelector(".rw-launcher");
+      if (launcher) launcher.focus();
+    }
+  });
+
+  document.getElementById("open-chat").addEventListener("click", openChat);
+  document.getElementById("start-over").addEventListener("click", startOver);
+
+  if (sessionStorage.getItem(REOPEN_KEY)) {
+    sessionStorage.removeItem(REOPEN_KEY);
+    // The launcher appears once the widget has mounted.
+    var waitForLauncher = new MutationObserver(function () {
+      if (document.querySelector(".rw-launcher")) {
+        waitForLauncher.disconnect();
+        openChat();
+      }
+    });
+    waitForLauncher.observe(document.body, { childList: true, subtree: true });
+  }
+})();
