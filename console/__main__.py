@@ -1,0 +1,202 @@
+"""`python -m console <command>`: the console's operations in a terminal.
+
+  serve         run the web console (waitress) on 127.0.0.1:8081
+  create-user   add a staff account (the password is asked for, never an argument)
+  list          conversations, newest first, with the same filters as the page
+  show          one transcript (recorded in the access log)
+  export        conversations as CSV or JSON Lines
+  inbox-export  corrected training examples as a Rasa NLU YAML file
+  purge         delete conversations older than the retention period"""
+import argparse
+import getpass
+import logging
+import os
+import sys
+import time
+from typing import List, Optional
+
+from console import auth, db, exports, index, queries, retention
+from console import settings as console_settings
+from console.index import FLAGS
+
+
+def _filters(args: argparse.Namespace) -> queries.Filters:
+    return queries.Filters.from_args({"from": args.date_from or "", "to": args.date_to or "", "flag": args.flag or "",
+                                      "intent": args.intent or "", "status": args.status or "", "q": args.q or ""})
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="started on or after this day")
+    parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="started on or before this day")
+    parser.add_argument("--flag", choices=list(FLAGS))
+    parser.add_argument("--intent")
+    parser.add_argument("--status", choices=queries.REVIEW_STATUSES)
+    parser.add_argument("--q", metavar="TEXT", help="search in patients' messages")
+
+
+def _who() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _log_access(engine, action: str, sender_id: Optional[str] = None, detail: str = "") -> None:
+    with engine.begin() as conn:
+        conn.execute(db.access_log.insert().values(username=_who(), action=action, sender_id=sender_id,
+                                                   detail=detail, at=time.time()))
+
+
+def _write(path: str, text: str) -> None:
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    print(f"Wrote {path}", file=sys.stderr)
+
+
+def cmd_serve(args, engine) -> int:
+    import waitress
+    from console.web import create_app
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(engine=engine)
+    print(f"Staff console on http://{args.host}:{args.port}/", flush=True)
+    waitress.serve(app, host=args.host, port=args.port, threads=4, ident="console")
+    return 0
+
+
+def cmd_create_user(args, engine) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("The passwords differ.", file=sys.stderr)
+            return 1
+    try:
+        auth.create_user(engine, args.username, password)
+    except auth.AccountError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"Created {args.username}.")
+    return 0
+
+
+def cmd_list(args, engine) -> int:
+    with engine.connect() as conn:
+        items, total = queries.list_conversations(conn, _filters(args), args.page, args.limit)
+    print(f"{total} conversation(s); page {args.page}")
+    for item in items:
+        reviewed = f"reviewed by {item.reviewed_by}" if item.reviewed_by else "NOT REVIEWED"
+        print(f"{queries.iso(item.started_at)}  {item.sender_id}  turns={item.turns}  "
+              f"flags={','.join(item.flags) or '-'}  topics={','.join(item.topics) or '-'}  {reviewed}")
+    return 0
+
+
+def cmd_show(args, engine) -> int:
+    with engine.connect() as conn:
+        item = queries.get_conversation(conn, args.sender_id)
+        if item is None:
+            print(f"No conversation {args.sender_id!r}.", file=sys.stderr)
+            return 1
+        turns = queries.transcript(conn, args.sender_id)
+    _log_access(engine, "view", args.sender_id)
+    print(f"Conversation {item.sender_id}, started {queries.iso(item.started_at)}, flags: {', '.join(item.flags) or '-'}")
+    for turn in turns:
+        if turn.kind == "user":
+            confidence = "" if turn.confidence is None else f" {turn.confidence:.0%}"
+            guess = f" (best guess {turn.predicted_intent})" if turn.intent == index.FALLBACK else ""
+            print(f"  patient: {turn.text}\n           [{turn.intent}{guess}{confidence}]")
+        elif turn.kind == "bot":
+            print(f"  bot:     {turn.text}")
+        else:
+            print(f"           <{turn.name}>")
+    return 0
+
+
+def cmd_export(args, engine) -> int:
+    filters = _filters(args)
+    with engine.connect() as conn:
+        items = queries.all_conversations(conn, filters)
+        text = exports.to_csv(conn, items) if args.format == "csv" else exports.to_jsonl(conn, items)
+    _log_access(engine, "export", detail=f"{args.format} {filters.describe()} conversations={len(items)}")
+    _write(args.out, text)
+    return 0
+
+
+def cmd_inbox_export(args, engine) -> int:
+    with engine.connect() as conn:
+        text = exports.to_nlu_yaml(queries.corrected_examples(conn))
+    _log_access(engine, "inbox-export")
+    _write(args.out, text)
+    return 0
+
+
+def cmd_purge(args, engine) -> int:
+    try:
+        done = retention.purge(engine, args.days, dry_run=args.dry_run)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 1
+    verb = "Would delete" if args.dry_run else "Deleted"
+    print(f"{verb} {len(done.sender_ids)} conversation(s), {done.events} event(s), "
+          f"last active before {queries.iso(done.cutoff) or '-'} ({done.days} days).")
+    for sender_id in done.sender_ids[:50] if args.dry_run else []:
+        print(f"  {sender_id}")
+    if not args.dry_run:
+        _log_access(engine, "purge", detail=f"days={done.days} conversations={len(done.sender_ids)}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python -m console", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    main.add_argument("--db", default="", help="SQLAlchemy URL (default: $TRACKER_DB_URL, else var/conversations.db)")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web console")
+    serve.add_argument("--host", default=console_settings.host())
+    serve.add_argument("--port", type=int, default=console_settings.port())
+    serve.set_defaults(run=cmd_serve)
+
+    user = commands.add_parser("create-user", help="add a staff account")
+    user.add_argument("username")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    user.set_defaults(run=cmd_create_user)
+
+    listing = commands.add_parser("list", help="list conversations")
+    _add_filters(listing)
+    listing.add_argument("--page", type=int, default=1)
+    listing.add_argument("--limit", type=int, default=None, help="per page (default 25)")
+    listing.set_defaults(run=cmd_list)
+
+    show = commands.add_parser("show", help="print one transcript")
+    show.add_argument("sender_id")
+    show.set_defaults(run=cmd_show)
+
+    export = commands.add_parser("export", help="export conversations")
+    _add_filters(export)
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument("--out", default="-", help="file to write (default: standard output)")
+    export.set_defaults(run=cmd_export)
+
+    inbox = commands.add_parser("inbox-export", help="write corrected examples as Rasa NLU YAML")
+    inbox.add_argument("--out", default="-")
+    inbox.set_defaults(run=cmd_inbox_export)
+
+    purge = commands.add_parser("purge", help="delete conversations past the retention period")
+    purge.add_argument("--days", type=int, default=None, help="default: staff_console.retention_days in clinic.yml")
+    purge.add_argument("--dry-run", action="store_true", help="only show what would be deleted")
+    purge.set_defaults(run=cmd_purge)
+    return main
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parser().parse_args(argv)
+    engine = db.make_engine(args.db)
+    if args.command != "serve":
+        index.sync(engine)
+    return args.run(args, engine)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    sys.exit(main())

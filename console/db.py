@@ -1,0 +1,150 @@
+"""Database access: the engine, Rasa's events table (read-only) and our tables.
+
+Everything goes through SQLAlchemy Core with bound parameters, so the same
+code runs on SQLite and PostgreSQL."""
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from clinicbot import settings
+
+DEFAULT_URL = f"sqlite:///{settings.PROJECT_ROOT / 'var' / 'conversations.db'}"
+
+# Rasa's table, described here only to query it. It has its own MetaData so
+# that create_all() below can never create or alter it: Rasa owns it.
+rasa_metadata = sa.MetaData()
+events = sa.Table(
+    "events", rasa_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("type_name", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "console_users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(80), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+login_attempts = sa.Table(
+    "console_login_attempts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(80), nullable=False, index=True),
+    sa.Column("remote_addr", sa.String(64)),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Column("success", sa.Boolean, nullable=False),
+)
+
+access_log = sa.Table(
+    "console_access_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(80), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("sender_id", sa.String(255), index=True),
+    sa.Column("detail", sa.Text),
+    sa.Column("at", sa.Float, nullable=False),
+)
+
+# One row per user message, copied from `events` with the confidence the
+# model really had, so lists, search and the inbox are plain SQL.
+messages = sa.Table(
+    "console_messages", metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("ts", sa.Float, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("intent", sa.String(255)),            # what the bot acted on
+    sa.Column("predicted_intent", sa.String(255)),  # the model's best real intent
+    sa.Column("confidence", sa.Float),              # ... and its real confidence
+    sa.Column("override_rule", sa.String(80)),      # crisis guard rule, if it fired
+    sa.Column("feedback", sa.String(32)),           # helpful / not_helpful
+)
+
+conversations = sa.Table(
+    "console_conversations", metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("started_at", sa.Float, nullable=False, index=True),
+    sa.Column("last_at", sa.Float, nullable=False),
+    sa.Column("turns", sa.Integer, nullable=False),
+    sa.Column("topics", sa.Text, nullable=False),  # FAQ intents, comma-separated
+    sa.Column("crisis", sa.Boolean, nullable=False),
+    sa.Column("emergency", sa.Boolean, nullable=False),
+    sa.Column("fallback", sa.Boolean, nullable=False),
+    sa.Column("personal_advice", sa.Boolean, nullable=False),
+    sa.Column("thumbs_down", sa.Boolean, nullable=False),
+    sa.Column("low_confidence", sa.Boolean, nullable=False),
+)
+
+reviews = sa.Table(
+    "console_reviews", metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("reviewed_by", sa.String(80), nullable=False),
+    sa.Column("reviewed_at", sa.Float, nullable=False),
+)
+
+tags = sa.Table(
+    "console_tags", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("tag", sa.String(40), nullable=False),
+    sa.UniqueConstraint("sender_id", "tag"),
+)
+
+notes = sa.Table(
+    "console_notes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("author", sa.String(80), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+)
+
+corrections = sa.Table(
+    "console_corrections", metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("intent", sa.String(255), nullable=False),
+    sa.Column("corrected_by", sa.String(80), nullable=False),
+    sa.Column("corrected_at", sa.Float, nullable=False),
+)
+
+# Key/value bookkeeping, e.g. the last events.id copied into console_messages.
+state = sa.Table(
+    "console_state", metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+)
+
+# Tables whose rows belong to one conversation: the purge removes them too.
+# The access log stays: it says who looked when, not what the patient wrote.
+PER_CONVERSATION = (messages, conversations, reviews, tags, notes, corrections)
+
+
+def database_url() -> str:
+    return os.environ.get("TRACKER_DB_URL") or DEFAULT_URL
+
+
+def make_engine(url: str = "") -> sa.engine.Engine:
+    url = url or database_url()
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        # Rasa writes the same file; wait for its lock rather than fail.
+        engine = sa.create_engine(url, future=True, connect_args={"timeout": 30, "check_same_thread": False})
+    else:
+        engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+    metadata.create_all(engine)
+    return engine
+
+
+def has_events_table(engine: sa.engine.Engine) -> bool:
+    """False until Rasa has started once against this database."""
+    return sa.inspect(engine).has_table("events")

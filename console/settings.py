@@ -1,0 +1,48 @@
+"""The console's settings, from environment variables only (README table)."""
+import os
+import secrets
+from pathlib import Path
+
+from clinicbot import settings as clinic_settings
+
+SECRET_FILE = clinic_settings.PROJECT_ROOT / "var" / "console_secret"
+DEFAULT_HOST = "127.0.0.1"  # localhost only, unless someone decides otherwise
+DEFAULT_PORT = 8081
+
+
+def secret_key(generate_into: Path = SECRET_FILE) -> str:
+    """CONSOLE_SECRET_KEY, or (for `make run` on one machine) a random key kept
+    in var/console_secret (git-ignored) so sessions survive a restart."""
+    key = os.environ.get("CONSOLE_SECRET_KEY", "")
+    if key:
+        return key
+    if generate_into.exists():
+        return generate_into.read_text().strip()
+    generate_into.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(generate_into, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def secure_cookies() -> bool:
+    """Set CONSOLE_SECURE_COOKIES=1 when the console is served over HTTPS."""
+    return os.environ.get("CONSOLE_SECURE_COOKIES", "") == "1"
+
+
+def host() -> str:
+    return os.environ.get("CONSOLE_HOST", DEFAULT_HOST)
+
+
+def port() -> int:
+    return int(os.environ.get("CONSOLE_PORT", DEFAULT_PORT))
+
+
+def domain_intents() -> list:
+    """The intents staff can pick in the training inbox: the assistant's own."""
+    import yaml
+    with (clinic_settings.PROJECT_ROOT / "domain.yml").open(encoding="utf-8") as handle:
+        domain = yaml.safe_load(handle) or {}
+    names = [i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", [])]
+    return sorted(n for n in names if n not in ("give_feedback", "nlu_fallback"))

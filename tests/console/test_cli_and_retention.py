@@ -1,0 +1,123 @@
+"""The command line, and the retention purge on a database of its own."""
+import csv
+import io
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from console import __main__ as cli
+from console import db, index, retention
+
+
+def run(capsys, db_url, *argv):
+    code = cli.main(["--db", db_url, *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_list_with_filters(capsys, db_url, recorded, engine):
+    code, out, _ = run(capsys, db_url, "list", "--flag", "crisis")
+    assert code == 0
+    assert recorded.senders["crisis"] in out and recorded.senders["advice"] not in out
+    code, out, _ = run(capsys, db_url, "list", "--q", "' OR 1=1 --")
+    assert "1 conversation(s)" in out and recorded.senders["sql"] in out
+
+
+def test_cli_show_prints_and_logs(capsys, db_url, recorded, engine):
+    sender = recorded.senders["pii"]
+    code, out, _ = run(capsys, db_url, "show", sender)
+    assert code == 0 and "[email]" in out and "pat@example.org" not in out
+    with engine.connect() as conn:
+        who = conn.execute(sa.select(db.access_log.c.username).where(db.access_log.c.sender_id == sender)
+                           .where(db.access_log.c.action == "view")).scalars().all()
+    assert any(name.startswith("cli:") for name in who)
+    assert run(capsys, db_url, "show", "no-such-conversation")[0] == 1
+
+
+def test_cli_export_csv_and_jsonl(capsys, db_url, recorded, tmp_path):
+    target = tmp_path / "out.csv"
+    assert run(capsys, db_url, "export", "--format", "csv", "--flag", "emergency", "--out", str(target))[0] == 0
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert {r["sender_id"] for r in rows} == {recorded.senders["emergency"]}
+    code, out, _ = run(capsys, db_url, "export", "--format", "jsonl", "--intent", "ask_personal_advice")
+    assert recorded.senders["advice"] in out and recorded.senders["crisis"] not in out
+
+
+def test_cli_inbox_export_is_rasa_nlu(capsys, db_url):
+    code, out, _ = run(capsys, db_url, "inbox-export")
+    assert code == 0 and out.startswith('version: "3.1"') and "nlu:" in out
+
+
+def test_cli_create_user_rules(capsys, db_url, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code, _, err = run(capsys, db_url, "create-user", "dr.who", "--password-stdin")
+    assert code == 1 and "at least" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase\n"))
+    assert run(capsys, db_url, "create-user", "dr.who", "--password-stdin")[0] == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase\n"))
+    code, _, err = run(capsys, db_url, "create-user", "dr.who", "--password-stdin")
+    assert code == 1 and "exists" in err
+
+
+@pytest.fixture
+def aged(clone, backend, recorded):
+    """A database of its own where two conversations are 100 days old and
+    have console rows (review, tag, note, message copies)."""
+    url = clone(backend)
+    engine = db.make_engine(url)
+    index.sync(engine)
+    old = [recorded.senders["crisis"], recorded.senders["sql"]]
+    shift = 100 * 86400
+    with engine.begin() as conn:
+        # Test set-up only: move two conversations into the past.
+        conn.execute(db.events.update().where(db.events.c.sender_id.in_(old))
+                     .values(timestamp=db.events.c.timestamp - shift))
+        conn.execute(db.reviews.insert().values(sender_id=old[0], reviewed_by="x", reviewed_at=time.time()))
+        conn.execute(db.tags.insert().values(sender_id=old[0], tag="old"))
+        conn.execute(db.notes.insert().values(sender_id=old[0], author="x", text="n", at=time.time()))
+    yield url, engine, old
+    engine.dispose()
+
+
+TABLES = db.PER_CONVERSATION  # before any test patches it
+
+
+def _counts(engine, senders):
+    with engine.connect() as conn:
+        counts = {"events": conn.execute(sa.select(sa.func.count()).where(db.events.c.sender_id.in_(senders))).scalar()}
+        for table in TABLES:
+            counts[table.name] = conn.execute(sa.select(sa.func.count()).select_from(table)
+                                              .where(table.c.sender_id.in_(senders))).scalar()
+    return counts
+
+
+def test_purge_dry_run_deletes_nothing(capsys, aged, recorded):
+    url, engine, old = aged
+    before = _counts(engine, old)
+    code, out, _ = run(capsys, url, "purge", "--dry-run")  # default days from clinic.yml (90)
+    assert code == 0 and "Would delete 2 conversation(s)" in out
+    assert all(sender in out for sender in old)
+    assert _counts(engine, old) == before and before["events"] > 0 and before["console_tags"] == 1
+
+
+def test_purge_removes_whole_old_conversations_only(capsys, aged, recorded):
+    url, engine, old = aged
+    kept = [recorded.senders["advice"], recorded.senders["thumbs_down"]]
+    kept_before = _counts(engine, kept)
+    code, out, _ = run(capsys, url, "purge", "--days", "90")
+    assert code == 0 and "Deleted 2 conversation(s)" in out
+    assert set(_counts(engine, old).values()) == {0}
+    assert _counts(engine, kept) == kept_before
+    assert run(capsys, url, "purge", "--days", "0")[0] == 1  # refuses to delete everything by accident
+
+
+def test_purge_is_all_or_nothing(aged, monkeypatch):
+    url, engine, old = aged
+    before = _counts(engine, old)
+    broken = sa.Table("console_missing_table", sa.MetaData(), sa.Column("sender_id", sa.String(255)))
+    # Fails after the events were deleted inside the transaction.
+    monkeypatch.setattr(db, "PER_CONVERSATION", db.PER_CONVERSATION + (broken,))
+    with pytest.raises(sa.exc.DBAPIError):
+        retention.purge(engine, 90)
+    assert _counts(engine, old) == before
