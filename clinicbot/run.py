@@ -15,6 +15,8 @@ def main() -> int:
         servers.action_server(5055, env, LOGS / "actions.log"),
         servers.rasa_server(5005, env, LOGS / "rasa.log"),
         # One line per further part of the product (web page, staff console).
+        servers.Service("staff console", [str(servers.VENV_BIN / "python"), "-m", "console", "serve"],
+                        "http://127.0.0.1:8081/login", env, LOGS / "console.log"),
         servers.Service("web page", [sys.executable, "-m", "clinicbot.webpage", "--port", "8080", "--bot-url", "http://127.0.0.1:5005"], "http://127.0.0.1:8080/", env, LOGS / "web.log"),
     ]
     stopping = False
