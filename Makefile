@@ -73,11 +73,17 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	(cd web && npm ci --no-audit --no-fund)
 	touch $@
 
-browser: /usr/bin/chromium ## Install Debian's chromium for the browser tests
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+
+browser: /usr/bin/chromium $(EMOJI_FONT) ## Install Debian's chromium for the browser tests
 
 # Debian's own browser; the tests never download one (no `playwright install`).
 /usr/bin/chromium:
 	$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium
+
+# Without it the 👍/👎 buttons show as empty boxes in the screenshots.
+$(EMOJI_FONT):
+	$(SUDO) apt-get update && $(SUDO) apt-get install -y fonts-noto-color-emoji
 
 lock: ## Re-pin constraints.txt after changing requirements.txt
 	@set -e

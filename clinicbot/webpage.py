@@ -56,7 +56,7 @@ def security_headers(bot_url: str) -> Dict[str, str]:
         "X-Frame-Options": "DENY",
         "Cross-Origin-Opener-Policy": "same-origin",
         "Cross-Origin-Resource-Policy": "same-origin",
-        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     }
 
 
@@ -79,8 +79,8 @@ def make_handler(bot_url: str):
     headers = security_headers(bot_url)
 
     class PageHandler(BaseHTTPRequestHandler):
-        server_version = "ClinicPage"
-        sys_version = ""
+        def version_string(self) -> str:
+            return "clinic-page"  # no Python version in the Server header
 
         def do_GET(self) -> None:
             self._serve(send_body=True)
