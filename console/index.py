@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from clinicbot.topics import FAQ_TOPICS
 from console import db
 
-# Below this real confidence a message is "low confidence": the fallback
-# threshold in config.yml is 0.55, so 0.55-0.7 is where the model guessed
-# right but barely; staff should see those too.
+# Below this real confidence a message is "low confidence". It sits above
+# the FallbackClassifier's threshold (config.yml): between the two, the bot
+# answered, but on a guess that staff should check.
 LOW_CONFIDENCE = 0.7
 FALLBACK = "nlu_fallback"
 FEEDBACK_INTENT = "give_feedback"

@@ -106,6 +106,7 @@ class Conversation:
     reviewed_by: Optional[str]
     reviewed_at: Optional[float]
     tags: List[str] = field(default_factory=list)
+    first_message: str = ""
 
     @property
     def topic_titles(self) -> List[str]:
@@ -142,13 +143,19 @@ def _to_conversation(row: Any) -> Conversation:
     )
 
 
-def _attach_tags(conn, items: List[Conversation]) -> List[Conversation]:
+def _attach_details(conn, items: List[Conversation]) -> List[Conversation]:
     if items:
         by_sender = {item.sender_id: item for item in items}
         rows = conn.execute(sa.select(db.tags.c.sender_id, db.tags.c.tag)
                             .where(db.tags.c.sender_id.in_(list(by_sender))).order_by(db.tags.c.tag))
         for sender_id, tag in rows:
             by_sender[sender_id].tags.append(tag)
+        # The patient's first words tell conversations of the same minute apart.
+        m = db.messages.c
+        first = (sa.select(m.sender_id, sa.func.min(m.event_id).label("event_id"))
+                 .where(m.sender_id.in_(list(by_sender))).group_by(m.sender_id).subquery())
+        for sender_id, text in conn.execute(sa.select(m.sender_id, m.text).join(first, first.c.event_id == m.event_id)):
+            by_sender[sender_id].first_message = text
     return items
 
 
@@ -162,18 +169,18 @@ def list_conversations(conn, filters: Filters, page: int = 1, page_size: Optiona
         .order_by(db.conversations.c.started_at.desc(), db.conversations.c.sender_id)
         .limit(page_size).offset(max(page - 1, 0) * page_size)
     ).all()
-    return _attach_tags(conn, [_to_conversation(row) for row in rows]), total
+    return _attach_details(conn, [_to_conversation(row) for row in rows]), total
 
 
 def all_conversations(conn, filters: Filters) -> List[Conversation]:
     rows = conn.execute(_conversation_query().where(*_where(filters))
                         .order_by(db.conversations.c.started_at.desc(), db.conversations.c.sender_id)).all()
-    return _attach_tags(conn, [_to_conversation(row) for row in rows])
+    return _attach_details(conn, [_to_conversation(row) for row in rows])
 
 
 def get_conversation(conn, sender_id: str) -> Optional[Conversation]:
     row = conn.execute(_conversation_query().where(db.conversations.c.sender_id == sender_id)).first()
-    return _attach_tags(conn, [_to_conversation(row)])[0] if row else None
+    return _attach_details(conn, [_to_conversation(row)])[0] if row else None
 
 
 def urgent_unreviewed(conn, limit: int = 50) -> List[Conversation]:
@@ -183,7 +190,7 @@ def urgent_unreviewed(conn, limit: int = 50) -> List[Conversation]:
         _conversation_query().where(sa.or_(c.crisis.is_(True), c.emergency.is_(True)))
         .where(db.reviews.c.sender_id.is_(None)).order_by(c.started_at.desc()).limit(limit)
     ).all()
-    return [_to_conversation(row) for row in rows]
+    return _attach_details(conn, [_to_conversation(row) for row in rows])
 
 
 @dataclass

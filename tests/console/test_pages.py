@@ -8,6 +8,7 @@ import re
 import sqlalchemy as sa
 import yaml
 
+from clinicbot.settings import PROJECT_ROOT
 from console import db, index
 from tests.console.conftest import USER, csrf_token
 
@@ -99,11 +100,14 @@ def test_fallback_shows_the_real_confidence_not_the_threshold(staff, recorded, e
     with engine.connect() as conn:
         data = json.loads(conn.execute(sa.select(db.events.c.data).where(db.events.c.sender_id == recorded.fallback_sender)
                                        .where(db.events.c.intent_name == "nlu_fallback")).scalars().first())
-    assert data["parse_data"]["intent"]["confidence"] == 0.55  # what Rasa stores for a fallback
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
+    threshold = next(c["threshold"] for c in config["pipeline"] if c["name"] == "FallbackClassifier")
+    assert data["parse_data"]["intent"]["confidence"] == threshold  # all Rasa stores for a fallback
     best = next(r for r in data["parse_data"]["intent_ranking"] if r["name"] != "nlu_fallback")
     page = staff.get("/transcript", query_string={"id": recorded.fallback_sender}).text
     assert f"best guess {best['name']}" in page
     assert f"{best['confidence'] * 100:.0f}% confidence" in page
+    assert best["confidence"] != threshold
 
 
 def test_crisis_turn_shows_intent_and_the_988_reply(staff, recorded):
