@@ -48,6 +48,14 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     ("farewell", r"\b(?:wo\s*n[o']?t|will\s+not)\s+be\s+(?:around|here)\s+(?:much\s+longer|for\s+long|anymore|soon|tomorrow|next\s+week)\b|\bmade\s+(?:my\s+)?peace\b|\bsa(?:y|ying|id)\s+(?:my\s+)?goodbyes\b"),
     ("burden", r"\b(?:family|kids|everyone|everybody|they)\s+(?:would|will|'d)\s+be\s+better\s+off\b|\b(?:nobody|no\s+one|anyone)\s+would\s+(?:even\s+)?(?:care|notice|miss\s+me)\b"),
     ("means_at_hand", r"\b(?:staring\s+at|looking\s+at|counting|holding|sitting\s+(?:here\s+)?with)\s+(?:a|the|my|all\s+(?:of\s+)?(?:my|the))\s+(?:rope|noose|gun|bottle\s+of\s+pills|pills|razor|blade)\b|\b(?:bought|got)\s+(?:a|the)\s+(?:rope|noose|gun)\b|\b(?:rope|noose|gun)\b[^.!?]{0,40}\b(?:staring|looking)\s+at\s+it\b"),
+    # Plans, places, dates and searches.
+    ("plan", r"\b(?:picked|chose|set|have)\s+(?:a|the)\s+date\b|\bi\s+(?:have|made)\s+a\s+plan\b|\bbeen\s+planning\s+it\b|\btonight'?s?\s+the\s+night\b|\b(?:googl\w*|search\w*|look\w*\s+up|research\w*)\s+(?:for\s+)?(?:painless\s+)?ways?\s+(?:out|to\s+(?:die|go|end\s+it))\b|\bpainless\s+ways?\b"),
+    ("place", r"\b(?:jump\w*|standing\s+on|stood\s+on|look(?:ed|ing)?\s+(?:up|at)|drive\s+(?:off|into)|walk\s+into)\b[^.!?]{0,40}\b(?:bridge|parking\s+garage|garage\s+roof|roof|rooftop|train\s+tracks?|cliff|overpass|ledge)\b|\bhow\s+high\s+the\s+[^.!?]{0,30}\b(?:bridge|garage|building|roof)\b"),
+    ("means_in_mind", r"\b(?:gun|rope|noose|razor|blade)\b[^.!?]{0,60}\b(?:ca\s*n[o']?t\s+stop\s+thinking|keep\s+(?:going|looking|thinking)|thinking\s+about\s+(?:it|using))\b|\b(?:pills|tablets|meds|bottle)\b[^.!?]{0,50}\bin\s+front\s+of\s+me\b"),
+    # Farewells and putting affairs in order.
+    ("affairs_in_order", r"\btell\s+(?:dr\.?\s+\w+|my\s+(?:doctor|therapist|family|kids|mom|mum|dad))\s+(?:goodbye|i'?m\s+sorry)\b|\b(?:the|my)\s+last\s+message\b|\bsorry\s+to\s+whoever\s+reads\s+this\b|\bwo\s*n[o']?t\s+(?:be\s+)?need(?:ing)?\s+(?:them|it|these|those)\b|\bif\s+i'?m\s+(?:gone|not\s+(?:around|here|alive))\b|\bclosing\s+up\s+shop\b|\bgave\s+away\s+my\s+(?:cat|dog|pets?|things|stuff)\b|\bwr(?:ote|ite|iting|itten)\s+(?:my\s+)?(?:will|goodbye\s+(?:letters?|notes?))\b"),
+    # Burden and hopelessness.
+    ("hopeless", r"\bi'?m\s+(?:a|such\s+a|just\s+a)\s+burden\b|\bdeserve\s+(?:a\s+)?better\s+(?:mom|mother|dad|father|parent|wife|husband|partner)\s+than\s+(?:me|this)\b|\b(?:never|not)\s+going\s+to\s+get\s+better\b|\bdo\s*n[o']?t\s+(?:think\s+i\s+)?have\s+(?:days|long|much\s+time)\s+left\b|\bdo\s*n[o']?t\s+think\s+i(?:'ll|\s+will)?\s+make\s+it\s+(?:to|through)\b|\bend\s+the\s+joke\b|\bwhat'?s\s+the\s+point\s+of\s+(?:any\s+of\s+it|living|anything|going\s+on)\b|\bno\s+more\s+(?:pills\s+)?no\s+more\b|\bstopped\s+(?:eating|my\s+meds)[^.!?]{0,20}\bon\s+purpose\b|\bctb\b|\bsewerslide\b|\bi'?m\s+done\s+(?:trying|with\s+everything|with\s+it\s+all)\b|\bdoes\s*n[o']?t\s+want\s+to\s+(?:live|be\s+alive)\b"),
 ]
 
 _EMERGENCY_RULES: List[Tuple[str, str]] = [
@@ -58,6 +66,10 @@ _EMERGENCY_RULES: List[Tuple[str, str]] = [
     ("unresponsive", r"\b(?:wo\s*n[o']?t|will\s+not|does\s*n[o']?t|is\s*n[o']?t|not)\s+(?:wake\s+up|waking\s+up|responding|respond)\b|\b(?:passed\s+out|fainted|unconscious|collapsed)\b|\b(?:about\s+to|going\s+to|gonna)\s+(?:pass\s+out|faint)\b|\b(?:barely|ca\s*n[o']?t)\s+stay\s+(?:conscious|awake)\b"),
     ("seizure", r"\b(?:having|had|is\s+having)\s+(?:a\s+)?(?:seizure|fit|convulsions?|heart\s+attack|stroke)\b|\bseizing\b"),
     ("acute_signs", r"\bmy\s+heart\s+is\s+(?:racing|pounding)\b|\b(?:lips|face|skin)\s+(?:are|is)\s+(?:turning\s+)?blue\b|\b(?:having|have)\s+an?\s+(?:bad\s+|severe\s+)?allergic\s+reaction\b|\bworst\s+headache\b"),
+    ("heart_or_stroke", r"\bchest\s+pains?\b[^.!?]{0,60}\b(?:arm|jaw)\b|\b(?:arm|jaw|face)\b[^.!?]{0,30}\b(?:numb|drooping)\b|\bslurr\w*\s+(?:speech|words)\b"),
+    ("seizure_signs", r"\bfoaming\s+at\s+the\s+mouth\b|\bshaking\s+all\s+over\b|\b(?:jerking|convulsing)\b|\bbit\s+(?:my|his|her|their)\s+tongue\b"),
+    ("bleeding", r"\bwo\s*n[o']?t\s+stop\s+bleeding\b|\bblood\s+everywhere\b|\bcut\s+(?:her|his|my|their)\s+wrists?\b"),
+    ("toxic_reaction", r"\b(?:high\s+)?fever\b[^.!?]{0,60}\b(?:stiff|rigid|confused)\b"),
 ]
 
 # A crisis word inside a question about the topic is information, not a crisis:

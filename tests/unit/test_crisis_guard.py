@@ -35,6 +35,14 @@ CRISIS = [
     "no one would even notice, honestly",
     "sitting here with all my pills lined up",
     "i bought a gun last week and i keep looking at it",
+    "i've picked a date and i feel calm about it",
+    "i keep searching for painless ways out",
+    "went to look at the train tracks again today",
+    "if i'm gone by friday please let my sister know",
+    "please tell my therapist i'm sorry",
+    "i'm such a burden to my family",
+    "it's never going to get better for me",
+    "my daughter says she doesn't want to live anymore",
 ]
 
 EMERGENCY = [
@@ -45,6 +53,9 @@ EMERGENCY = [
     "my dad collapsed in the waiting room",
     "i think im having a seizure",
     "took my whole prescription at once an hour ago",
+    "sudden chest pains and my left arm is tingling and numb",
+    "he's on the floor foaming at the mouth",
+    "i cut myself too deep and it won't stop bleeding",
 ]
 
 LOOKALIKES = [
@@ -65,6 +76,10 @@ LOOKALIKES = [
     "i'd like to say goodbye, thanks for the help",
     "would my family be better off knowing about ketamine?",
     "i bought the pills my doctor prescribed, can i take them before an infusion",
+    "is it normal to feel like a burden when you're depressed? what does the article say",
+    "will my deposit be refunded if i cancel?",
+    "how high is the dose they use at the clinic",
+    "what's the point of the first consultation?",
 ]
 
 

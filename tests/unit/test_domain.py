@@ -86,3 +86,10 @@ def test_answers_never_call_a_treatment_safe_or_a_cure():
                         r"cures?|works for everyone|non-addictive|not addictive|guaranteed)\b", re.I)
     for name, index, text in VARIATIONS:
         assert not banned.search(text), f"{name}[{index}]: {banned.search(text).group(0)!r}"
+
+
+def test_replies_for_messages_the_bot_could_not_place_show_the_crisis_line():
+    """A crisis the classifier missed lands on one of these; 988 must still show."""
+    for name in ("utter_did_you_mean", "utter_ask_rephrase", "utter_offer_contact", "utter_out_of_scope",
+                 "utter_personal_advice", "utter_clinic_info", "utter_request_human"):
+        assert all("{crisis_lifeline}" in v["text"] for v in RESPONSES[name]), name
