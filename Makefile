@@ -16,7 +16,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # apt-get needs root; use sudo when we are not.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install train validate run shell test test-unit test-stories test-integration test-console test-web web-install browser lock clean
+.PHONY: help install train validate run shell test test-unit test-stories test-integration test-console test-web web-install browser lock clean \
+	run-cluster test-cluster soak nginx
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -45,7 +46,7 @@ run: train web-install ## Start the assistant on localhost (Ctrl-C stops everyth
 shell: train ## Chat in the terminal (rasa shell, with the action server)
 	$(PY) -m clinicbot.shell
 
-test: validate test-unit train test-stories test-integration test-console test-web ## Run every test
+test: validate test-unit train test-stories test-integration test-console test-web test-cluster ## Run every test
 	@echo "All tests passed."
 
 test-unit: install ## Fast tests: actions, crisis guard, domain and data rules
@@ -84,6 +85,20 @@ browser: /usr/bin/chromium $(EMOJI_FONT) ## Install Debian's chromium for the br
 # Without it the 👍/👎 buttons show as empty boxes in the screenshots.
 $(EMOJI_FONT):
 	$(SUDO) apt-get update && $(SUDO) apt-get install -y fonts-noto-color-emoji
+
+run-cluster: train nginx ## Two Rasa servers behind nginx, PostgreSQL + Redis (README "Scaling out")
+	$(PY) -m clinicbot.cluster
+
+test-cluster: train nginx ## Scale-out tests: order, a server dying, faults, bad input, locked doors
+	$(PY) -m pytest tests/cluster
+
+soak: train nginx ## Steady load on the cluster, memory over time (SOAK_MINUTES, default 10)
+	$(PY) -m bench.soak --minutes $${SOAK_MINUTES:-10}
+
+nginx: /usr/sbin/nginx ## Install Debian's nginx (the cluster's load balancer)
+
+/usr/sbin/nginx:
+	$(SUDO) apt-get update && $(SUDO) apt-get install -y nginx
 
 lock: ## Re-pin constraints.txt after changing requirements.txt
 	@set -e

@@ -7,6 +7,12 @@ WebSockets). Setting python-socketio's own list is not enough either: then
 both it and Sanic-CORS write Access-Control-Allow-Origin on polling responses
 and browsers reject the duplicate. So the check happens at connect time.
 
+Messages get the same checks as on the REST channel (clinicbot.message_guard):
+a bad session id or a non-text message is refused with a short explanation,
+an empty or over-long message gets a polite reply without reaching the model,
+and a message Rasa sends nothing back for gets an apology
+(clinicbot/no_reply.py).
+
 Enabled in credentials.yml as `clinicbot.channels.ClinicSocketIOInput`.
 """
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -16,6 +22,8 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from clinicbot import settings
+from clinicbot.message_guard import check_message, sender_problem
+from clinicbot.no_reply import answer_or_apologise
 
 
 def origin_allowed(environ: Dict[Text, Any]) -> bool:
@@ -32,14 +40,44 @@ class ClinicSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        socketio_webhook = super().blueprint(on_new_message)
+        socketio_webhook = super().blueprint(answer_or_apologise(on_new_message))
+        # Room for a 1 MB message, so that it gets the friendly "too long" reply
+        # below (nginx allows 2 MB bodies too); Engine.IO's default is 1 MB.
+        self.sio.eio.max_http_buffer_size = 2 * 1024 * 1024
         namespace = self.namespace or "/"
         rasa_connect = self.sio.handlers[namespace]["connect"]
+        rasa_session_request = self.sio.handlers[namespace]["session_request"]
+        rasa_handle_message = self.sio.handlers[namespace][self.user_message_evt]
+
+        async def answer(sid: Text, text: Text) -> None:
+            await self.sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=self.namespace)
 
         @self.sio.on("connect", namespace=self.namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             if not origin_allowed(environ):
                 return False
             return await rasa_connect(sid, environ, auth)
+
+        @self.sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Any = None) -> None:
+            data = data if isinstance(data, dict) else {}
+            if data.get("session_id") is not None and sender_problem(data["session_id"]):
+                data = {**data, "session_id": None}  # a fresh session instead
+            await rasa_session_request(sid, data)
+
+        @self.sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any = None) -> None:
+            if not isinstance(data, dict):
+                return await answer(sid, "A message must be an object with 'message' and 'session_id'.")
+            if self.session_persistence:
+                problem = sender_problem(data.get("session_id"))
+                if problem:
+                    return await answer(sid, problem.replace("'sender'", "'session_id'"))
+            if not isinstance(data.get("message"), str):
+                return await answer(sid, "'message' must be text.")
+            verdict = check_message(data["message"])
+            if verdict.reply:
+                return await answer(sid, verdict.reply)
+            await rasa_handle_message(sid, {**data, "message": verdict.text})
 
         return socketio_webhook

@@ -1,8 +1,14 @@
 """Rasa's REST channel with the checks of clinicbot.message_guard in front.
 
 Malformed requests get a 400 with a reason; empty or over-long messages get a
-polite reply without reaching the model. Enabled in credentials.yml."""
+polite reply without reaching the model. A request from a page whose Origin is
+not in clinic.yml's allowed_origins gets a 403 (requests without an Origin,
+such as server-to-server calls, are allowed). When Rasa sends nothing the
+patient gets an apology (clinicbot/no_reply.py); when it failed (tracker or
+lock store unreachable) the answer is a 503 saying so, since the message was
+not stored. Enabled in credentials.yml."""
 import json
+from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
@@ -10,7 +16,14 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from clinicbot import settings
 from clinicbot.message_guard import check_message, sender_problem
+from clinicbot.no_reply import answer_or_apologise
+
+UNAVAILABLE = ("The assistant could not handle this message because a service it needs is unavailable; "
+               "the message was not stored. Please try again in a minute.")
+# What happened to the message of the request being handled (set by the guard).
+_outcome: ContextVar[Optional[dict]] = ContextVar("clinic_rest_outcome", default=None)
 
 
 def _bad_request(reason: str) -> response.HTTPResponse:
@@ -23,10 +36,18 @@ class ClinicRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        def failed(message: UserMessage, _: Exception) -> None:
+            outcome = _outcome.get()
+            if outcome is not None:
+                outcome["failed"] = True
+
+        webhook = super().blueprint(answer_or_apologise(on_new_message, failed))
 
         @webhook.middleware("request")
         async def guard(request: Request) -> Optional[response.HTTPResponse]:
+            origin = request.headers.get("origin")
+            if origin is not None and origin not in settings.allowed_origins():
+                return response.json({"error": "This page is not allowed to use the assistant."}, status=403)
             if request.method != "POST" or not request.path.endswith("/webhook"):
                 return None
             try:
@@ -44,6 +65,14 @@ class ClinicRestInput(RestInput):
             if verdict.reply:
                 return response.json([{"recipient_id": body["sender"], "text": verdict.reply}])
             request.ctx.clean_text = verdict.text
+            request.ctx.outcome = {}
+            _outcome.set(request.ctx.outcome)
+            return None
+
+        @webhook.middleware("response")
+        async def unavailable(request: Request, _: response.HTTPResponse) -> Optional[response.HTTPResponse]:
+            if getattr(request.ctx, "outcome", {}).get("failed"):
+                return response.json({"error": UNAVAILABLE}, status=503)
             return None
 
         return webhook

@@ -37,12 +37,19 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+LOCK_STORE_DEFAULTS = {"LOCK_STORE_TYPE": "in_memory", "LOCK_STORE_HOST": "127.0.0.1", "LOCK_STORE_PORT": "6379",
+                       "LOCK_STORE_DB": "1", "LOCK_STORE_PASSWORD": ""}
+
+
 def default_env(action_port: int = 5055, db_path: Optional[Path] = None) -> Dict[str, str]:
     """Environment for both servers; values already set by the caller win."""
     env = dict(os.environ)
     env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{action_port}/webhook")
     env.setdefault("TRACKER_DB_URL", sqlite_url(db_path or ROOT / "var" / "conversations.db"))
     env.setdefault("CLINIC_ALLOWED_ORIGINS", ",".join(settings.allowed_origins()))
+    # endpoints.yml's lock store: in-memory for one server; `redis` for several.
+    for name, value in LOCK_STORE_DEFAULTS.items():
+        env.setdefault(name, value)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     # Quieter TensorFlow start-up; nothing is downloaded at run time.
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -1,0 +1,213 @@
+"""`make run-cluster`: the assistant scaled out on one machine.
+
+    nginx :5080 ──round robin──> Rasa :5011, Rasa :5012 ──> action server :5065
+                                   │  tracker store: PostgreSQL (TRACKER_DB_URL)
+                                   └─ lock store:    Redis (LOCK_STORE_*)
+    staff console :8091 (localhost only, never behind nginx) ──> same PostgreSQL
+
+Ports and services come from environment variables (README, "Scaling out").
+The tests in tests/cluster start the same `Cluster` on free ports."""
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from clinicbot import servers
+
+ROOT = servers.ROOT
+NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+DEFAULT_DB_URL = "postgresql://postgres@127.0.0.1:5432/clinicbot"
+LOCK_STORE = "clinicbot.lock_store.AtomicRedisLockStore"  # endpoints.yml, LOCK_STORE_TYPE
+
+
+def _maintenance(url: str):
+    """(connection to the server's `postgres` database, database name) for a PostgreSQL URL, else None."""
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return None
+    conn = psycopg2.connect(host=parsed.host or "127.0.0.1", port=parsed.port or 5432, user=parsed.username,
+                            password=parsed.password, dbname="postgres", connect_timeout=5)
+    conn.autocommit = True
+    return conn, parsed.database
+
+
+def ensure_database(url: str) -> bool:
+    """Create the PostgreSQL database named in `url` if it is missing; True if created."""
+    from psycopg2 import sql
+
+    found = _maintenance(url)
+    if not found:
+        return False
+    conn, name = found
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cursor.fetchone():
+                return False
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            return True
+    finally:
+        conn.close()
+
+
+def drop_database(url: str) -> None:
+    """Drop the PostgreSQL database named in `url` (tests and soak runs use their own)."""
+    from psycopg2 import sql
+
+    found = _maintenance(url)
+    if found:
+        conn, name = found
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        finally:
+            conn.close()
+
+
+def check_redis(env: Dict[str, str]) -> None:
+    """Raise a clear error when the lock store's Redis does not answer."""
+    import redis
+
+    try:
+        redis.Redis(host=env["LOCK_STORE_HOST"], port=int(env["LOCK_STORE_PORT"]), db=int(env["LOCK_STORE_DB"]),
+                    password=env.get("LOCK_STORE_PASSWORD") or None, socket_timeout=3).ping()
+    except redis.RedisError as error:
+        raise RuntimeError(f"Redis lock store at {env['LOCK_STORE_HOST']}:{env['LOCK_STORE_PORT']} "
+                           f"does not answer: {error}") from error
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if not found:
+        raise RuntimeError("nginx is not installed: `make run-cluster` installs it (apt-get install nginx).")
+    return found
+
+
+def render_nginx(var_dir: Path, listen_port: int, rasa_ports: List[int]) -> Path:
+    """Write deploy/nginx.conf.template with the ports filled in; returns the file."""
+    for sub in ("logs", "tmp"):
+        (var_dir / sub).mkdir(parents=True, exist_ok=True)
+    upstreams = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in rasa_ports)
+    text = NGINX_TEMPLATE.read_text().replace("@RASA_SERVERS@", upstreams)
+    text = text.replace("@LISTEN@", f"127.0.0.1:{listen_port}")
+    conf = var_dir / "nginx.conf"
+    conf.write_text(text)
+    return conf
+
+
+def nginx_service(var_dir: Path, listen_port: int, rasa_ports: List[int], env: Dict[str, str]) -> servers.Service:
+    conf = render_nginx(var_dir, listen_port, rasa_ports)
+    command = [nginx_binary(), "-p", f"{var_dir}/", "-c", str(conf), "-g", "daemon off;"]
+    return servers.Service("nginx", command, f"http://127.0.0.1:{listen_port}/", env, var_dir / "logs" / "nginx.log")
+
+
+def console_service(port: int, env: Dict[str, str], log: Path) -> Optional[servers.Service]:
+    """The staff console on localhost, reading the same database; None if this checkout has none."""
+    if not (ROOT / "console" / "__main__.py").exists():
+        return None
+    env = {**env, "CONSOLE_HOST": "127.0.0.1", "CONSOLE_PORT": str(port)}
+    return servers.Service("staff console", [str(servers.VENV_BIN / "python"), "-m", "console", "serve"],
+                           f"http://127.0.0.1:{port}/login", env, log)
+
+
+class Cluster:
+    """Action server, several Rasa servers sharing PostgreSQL and Redis, nginx in front."""
+
+    def __init__(self, env: Dict[str, str], var_dir: Path, nginx_port: int, rasa_ports: List[int],
+                 action_port: int, console_port: Optional[int] = None, model: Optional[Path] = None,
+                 tracker_urls: Optional[List[str]] = None):
+        self.env, self.var_dir, self.nginx_port = env, var_dir, nginx_port
+        self.rasa_ports, self.action_port, self.console_port = rasa_ports, action_port, console_port
+        logs = var_dir / "logs"
+        self.actions = servers.action_server(action_port, env, logs / "actions.log")
+        # tracker_urls lets one server reach the same database another way (the tests use a proxy).
+        urls = tracker_urls or [env["TRACKER_DB_URL"]] * len(rasa_ports)
+        self.rasa = [servers.rasa_server(port, {**env, "TRACKER_DB_URL": url}, logs / f"rasa-{port}.log", model=model)
+                     for port, url in zip(rasa_ports, urls)]
+        self.nginx = nginx_service(var_dir / "nginx", nginx_port, rasa_ports, env)
+        self.console = console_service(console_port, env, logs / "console.log") if console_port else None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.nginx_port}"
+
+    def services(self) -> List[servers.Service]:
+        return [self.actions, *self.rasa, self.nginx] + ([self.console] if self.console else [])
+
+    def start(self, report=lambda line: None) -> "Cluster":
+        ensure_database(self.env["TRACKER_DB_URL"])
+        check_redis(self.env)
+        # nginx's ready URL goes through to Rasa, so it starts last.
+        for group in ([self.actions, *self.rasa] + ([self.console] if self.console else []), [self.nginx]):
+            for service in group:
+                service.start()
+                report(f"Starting {service.name} (log: {service.log_path})…")
+            for service in group:
+                seconds = service.wait_ready()
+                report(f"  {service.name} ready after {seconds:.0f}s at {service.ready_url}")
+        return self
+
+    def stop(self) -> None:
+        for service in reversed(self.services()):
+            service.stop()
+
+
+def cluster_env() -> Dict[str, str]:
+    """default_env() with the cluster's defaults: PostgreSQL and Redis on localhost."""
+    action_port = int(os.environ.get("CLUSTER_ACTION_PORT", 5065))
+    return {**servers.default_env(action_port=action_port),
+            "TRACKER_DB_URL": os.environ.get("TRACKER_DB_URL", DEFAULT_DB_URL),
+            "LOCK_STORE_TYPE": os.environ.get("LOCK_STORE_TYPE", LOCK_STORE)}
+
+
+def main() -> int:
+    env = cluster_env()
+    rasa_ports = [int(p) for p in os.environ.get("CLUSTER_RASA_PORTS", "5011,5012").split(",")]
+    cluster = Cluster(env, ROOT / "var" / "cluster", int(os.environ.get("CLUSTER_PORT", 5080)), rasa_ports,
+                      int(os.environ.get("CLUSTER_ACTION_PORT", 5065)),
+                      console_port=int(os.environ.get("CLUSTER_CONSOLE_PORT", 8091)))
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            print("\nStopping…", flush=True)
+            cluster.stop()
+            print("Stopped.", flush=True)
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    try:
+        cluster.start(report=lambda line: print(line, flush=True))
+        console = (f"  Staff console (localhost only): {cluster.console.ready_url}\n" if cluster.console
+                   else "  Staff console: not in this checkout (console/)\n")
+        print(f"\nThe cluster is running: {len(rasa_ports)} Rasa servers behind nginx.\n"
+              f"  Patients' entry point: {cluster.url}  (REST: {cluster.url}/webhooks/rest/webhook, "
+              f"socket.io: {cluster.url}/socket.io/)\n{console}"
+              f"  Tracker store: {env['TRACKER_DB_URL']}\n"
+              f"  Lock store:    redis://{env['LOCK_STORE_HOST']}:{env['LOCK_STORE_PORT']}/{env['LOCK_STORE_DB']}\n"
+              "Press Ctrl-C to stop.", flush=True)
+        services = cluster.services()
+        while all(s.process.poll() is None for s in services):
+            time.sleep(1)
+        for service in services:
+            if service.process.poll() is not None:
+                print(f"{service.name} stopped unexpectedly:\n{service.log_tail()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    except (RuntimeError, TimeoutError, OSError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

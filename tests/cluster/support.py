@@ -1,0 +1,210 @@
+"""Helpers for the scale-out tests: HTTP with status codes, stored turns read
+from PostgreSQL, a TCP proxy that can cut the tracker store off, socket.io."""
+import asyncio
+import json
+import socket
+import threading
+import urllib.error
+import urllib.request
+from typing import Any, Dict, List, Optional, Tuple
+
+import sqlalchemy as sa
+
+# Questions the assistant answers; the follow-up needs the earlier question's
+# topic (so the history must be shared) and the action server.
+QUESTIONS = [
+    "how fast does ketamine work?",
+    "and for SSRIs?",
+    "what are the side effects of ketamine?",
+    "and for SSRIs?",
+    "is ketamine addictive?",
+    "how is ketamine given?",
+    "what is treatment-resistant depression?",
+    "how often are the infusions?",
+    "how does ketamine work in the brain?",
+    "thanks",
+]
+FOLLOW_UP = "and for SSRIs?"
+
+
+def send(base_url: str, sender: str, text: Any, origin: Optional[str] = None,
+         timeout: float = 120) -> Tuple[int, Any]:
+    """POST to the REST channel: (status, body); status 0 when no HTTP answer came."""
+    headers = {"Content-Type": "application/json", **({"Origin": origin} if origin else {})}
+    request = urllib.request.Request(f"{base_url}/webhooks/rest/webhook", headers=headers,
+                                     data=json.dumps({"sender": sender, "message": text}).encode())
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            return reply.status, json.loads(reply.read() or b"null")
+    except urllib.error.HTTPError as error:
+        body = error.read()
+        try:
+            return error.code, json.loads(body or b"null")
+        except ValueError:
+            return error.code, body.decode(errors="replace")
+    except (OSError, ValueError) as error:  # refused, reset, timed out
+        return 0, str(error)
+
+
+def get_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            return reply.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def texts(replies: List[Dict[str, Any]]) -> List[str]:
+    return [r.get("text", "") for r in replies]
+
+
+class Store:
+    """Read-only view of Rasa's events table."""
+
+    def __init__(self, url: str):
+        self.engine = sa.create_engine(url, pool_pre_ping=True)
+
+    def events(self, sender: str) -> List[Tuple[str, Dict[str, Any]]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
+                                {"s": sender}).fetchall()
+        return [(row[0], json.loads(row[1])) for row in rows]
+
+    def turns(self, sender: str) -> List[Tuple[str, str]]:
+        """The conversation as ("user"|"bot", text), in stored order."""
+        return [(kind, data.get("text") or "") for kind, data in self.events(sender) if kind in ("user", "bot")]
+
+    def senders(self, prefix: str) -> List[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT DISTINCT sender_id FROM events WHERE sender_id LIKE :p"),
+                                {"p": prefix + "%"}).fetchall()
+        return [row[0] for row in rows]
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def expected_turns(exchanges: List[Tuple[str, List[str]]]) -> List[Tuple[str, str]]:
+    turns: List[Tuple[str, str]] = []
+    for text, replies in exchanges:
+        turns.append(("user", text))
+        turns += [("bot", reply) for reply in replies]
+    return turns
+
+
+class TcpProxy:
+    """A TCP relay in a thread; stop() cuts every connection, like a database going away."""
+
+    def __init__(self, target_port: int, listen_port: int):
+        self.target_port, self.listen_port = target_port, listen_port
+        self._server: Optional[socket.socket] = None
+        self._sockets: List[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> "TcpProxy":
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", self.listen_port))
+        server.listen(64)
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+        return self
+
+    def _accept(self, server: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def stop(self) -> None:
+        if self._server:
+            try:  # wakes the thread blocked in accept(); close() alone leaves it listening
+                self._server.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self._server.close()
+            self._server = None
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for s in sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+
+class SocketChat:
+    """A socket.io client like the web widget: session_request, then user_uttered."""
+
+    def __init__(self, url: str, origin: Optional[str] = None):
+        import socketio
+
+        self.url, self.origin = url, origin
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.replies: "asyncio.Queue[Dict[str, Any]]" = asyncio.Queue()
+        self.session_id: Optional[str] = None
+        self._confirmed = asyncio.Event()
+
+        @self.sio.on("bot_uttered")
+        async def on_bot(data):
+            await self.replies.put(data)
+
+        @self.sio.on("session_confirm")
+        async def on_confirm(session_id):
+            self.session_id = session_id
+            self._confirmed.set()
+
+    async def connect(self, session_id: Optional[str] = None) -> "SocketChat":
+        headers = {"Origin": self.origin} if self.origin else {}
+        # Long-polling: python-engineio 4.15's WebSocket client needs a newer
+        # aiohttp than Rasa pins. test_locked_doors checks the WebSocket upgrade.
+        await self.sio.connect(self.url, headers=headers, transports=["polling"], socketio_path="/socket.io/",
+                               wait_timeout=20)
+        await self.sio.emit("session_request", {"session_id": session_id})
+        await asyncio.wait_for(self._confirmed.wait(), 20)
+        return self
+
+    async def ask(self, message: Any, session_id: Any = "__own__", timeout: float = 60) -> List[Dict[str, Any]]:
+        """Send, then collect replies until none arrives for a moment."""
+        payload = {"message": message, "session_id": self.session_id if session_id == "__own__" else session_id}
+        if session_id is None:
+            payload.pop("session_id")
+        await self.sio.emit("user_uttered", payload)
+        replies = [await asyncio.wait_for(self.replies.get(), timeout)]
+        while True:
+            try:
+                replies.append(await asyncio.wait_for(self.replies.get(), 1.5))
+            except asyncio.TimeoutError:
+                return replies
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
