@@ -6,6 +6,18 @@
   var config = document.getElementById("chat-config").dataset;
   var SESSION_KEY = "chat_session"; // where rasa-webchat keeps the conversation
   var REOPEN_KEY = "clinic_chat_reopen";
+  var announcer = document.getElementById("chat-announcer") || createAnnouncer();
+
+  function createAnnouncer() {
+    var region = document.createElement("div");
+    region.className = "visually-hidden";
+    region.setAttribute("role", "log");
+    region.setAttribute("aria-live", "polite");
+    region.setAttribute("aria-label", "New chat messages");
+    region.style.cssText = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)";
+    document.body.appendChild(region);
+    return region;
+  }
 
   window.WebChat.default({
     socketUrl: config.socketUrl,
@@ -52,7 +64,7 @@
   function startOver() {
     var status = document.getElementById("chat-status");
     var sessionId = storedSessionId();
-    status.textContent = "Starting a new conversation…";
+    if (status) status.textContent = "Starting a new conversation…";
     var restart = sessionId
       ? fetch(config.socketUrl + "/webhooks/rest/webhook", {
           method: "POST",
@@ -105,7 +117,6 @@
     }
     var replies = container.querySelectorAll(".rw-message:not(.rw-typing-indication) .rw-response");
     if (announced === null) announced = replies.length;
-    var announcer = document.getElementById("chat-announcer");
     for (; announced < replies.length; announced += 1) {
       var line = document.createElement("p");
       line.textContent = "Assistant: " + replies[announced].textContent;
@@ -133,8 +144,11 @@
     }
   });
 
-  document.getElementById("open-chat").addEventListener("click", openChat);
-  document.getElementById("start-over").addEventListener("click", startOver);
+  // Optional page controls: a clinic's own page may have neither.
+  var openButton = document.getElementById("open-chat");
+  if (openButton) openButton.addEventListener("click", openChat);
+  var startOverButton = document.getElementById("start-over");
+  if (startOverButton) startOverButton.addEventListener("click", startOver);
 
   if (sessionStorage.getItem(REOPEN_KEY)) {
     sessionStorage.removeItem(REOPEN_KEY);

@@ -21,10 +21,36 @@ RESULTS = Path(__file__).resolve().parents[2] / "results" / "web"
 TIMEOUT_MS = 60_000  # the first reply of a fresh Rasa server can take a while
 
 
+# The README's embedding snippet on a page of the clinic's own: no Start over
+# button and no announcer element of ours.
+EMBED_PAGE = """<!doctype html><html lang="en"><head><title>A clinic's own page</title></head><body>
+<h1>Our clinic</h1>
+<div id="chat-config" hidden data-socket-url="{bot}" data-title="Our clinic"
+     data-subtitle="Automated assistant, not a clinician"></div>
+<script src="/webchat.js" defer></script>
+<script src="/chat.js" defer></script>
+</body></html>"""
+
+
 @pytest.fixture(scope="session")
 def page_url(bot, web_origin) -> Iterator[str]:
-    """The demo page, served in this process on the origin the bot accepts."""
+    """The demo page, served in this process on the origin the bot accepts,
+    plus /embed.html (EMBED_PAGE) with the same headers."""
     server = webpage.make_server(urlsplit(web_origin).port, bot.url)
+    embed = EMBED_PAGE.format(bot=bot.url).encode()
+
+    class WithEmbedPage(server.RequestHandlerClass):
+        def _serve(self, send_body: bool) -> None:
+            if self.path != "/embed.html":
+                return super()._serve(send_body)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            for name, value in webpage.security_headers(bot.url).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(embed)
+
+    server.RequestHandlerClass = WithEmbedPage
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -148,3 +148,13 @@ def test_page_talks_only_to_its_own_server_and_the_bot(page_url, visit, bot):
     assert sent == []
     ports = {urlsplit(url).port for url in visit.requests if urlsplit(url).hostname in local}
     assert ports <= {urlsplit(page_url).port, urlsplit(bot.url).port}
+
+
+
+def test_embedding_snippet_works_on_another_page(page_url, visit):
+    """README: the bundle, chat.js and a config element on a clinic's own page."""
+    page = visit.new_page(page_url + "embed.html")
+    widget = Widget(page).open()
+    assert "automated assistant" in widget.greeting()
+    expect(page.locator('[role="log"][aria-live="polite"]')).to_contain_text("automated assistant")
+    expect(page.locator(".rw-launcher")).to_have_accessible_name("Close the chat")
