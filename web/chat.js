@@ -104,6 +104,19 @@
     document.querySelectorAll("div.rw-reply").forEach(function (reply) {
       setAttributes(reply, { role: "button", tabindex: "0" });
     });
+    addStartOverToHeader();
+  }
+
+  // On a phone the open chat covers the page, so "Start over" is in its header too.
+  function addStartOverToHeader() {
+    var header = document.querySelector(".rw-header");
+    if (!header || header.querySelector(".chat-start-over")) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "chat-start-over";
+    button.textContent = "Start over";
+    button.addEventListener("click", startOver);
+    header.appendChild(button);
   }
 
   // Announce each new reply once. When the chat opens, the replies already in

@@ -4,6 +4,7 @@ import sqlite3
 import time
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.helpers import ends_with_referral
@@ -115,14 +116,15 @@ def test_html_in_a_message_is_shown_as_text_and_runs_nothing(page_url, visit):
     assert visit.dialogs == []
 
 
-def test_start_over_restarts_the_conversation(page_url, visit, bot):
+@pytest.mark.parametrize("where", [".chat-controls", ".rw-header"])
+def test_start_over_restarts_the_conversation(page_url, visit, bot, where):
     page = visit.new_page(page_url)
     widget = Widget(page).open()
     widget.greeting()
     widget.wait_for_replies(widget.ask("how fast does ketamine work?"), "hours")
     old_session = widget.session_id()
 
-    page.get_by_role("button", name="Start over").click()
+    page.locator(where).get_by_role("button", name="Start over").click()
     greeting = widget.greeting()  # the page reloads and reopens the chat
     assert "automated assistant" in greeting
     expect(page.locator(REPLY)).to_have_count(1)
