@@ -149,11 +149,12 @@
       event.preventDefault();
       target.click();
     } else if (event.key === "Escape" && conversationIsOpen()) {
-      var close = document.querySelector(".rw-launcher") || document.querySelector(".rw-close-button");
-      if (close && close.offsetParent === null) close = document.querySelector(".rw-close-button");
-      if (close) close.click();
+      // The launcher toggles the chat, also while a phone layout hides it.
       var launcher = document.querySelector(".rw-launcher");
-      if (launcher) launcher.focus();
+      if (launcher) {
+        launcher.click();
+        launcher.focus();
+      }
     }
   });
 
