@@ -46,7 +46,7 @@ run: train web-install ## Start the assistant on localhost (Ctrl-C stops everyth
 shell: train ## Chat in the terminal (rasa shell, with the action server)
 	$(PY) -m clinicbot.shell
 
-test: validate test-unit train test-stories test-integration test-console test-web test-cluster ## Run every test
+test: validate test-unit train test-stories test-integration test-console test-web test-cluster test-bench ## Run every test
 	@echo "All tests passed."
 
 test-unit: install ## Fast tests: actions, crisis guard, domain and data rules
@@ -99,6 +99,32 @@ nginx: /usr/sbin/nginx ## Install Debian's nginx (the cluster's load balancer)
 
 /usr/sbin/nginx:
 	$(SUDO) apt-get update && $(SUDO) apt-get install -y nginx
+
+# Measurements (bench/README.md). Locust moves Rasa's pins, so it gets its own
+# environment, .venv-bench, from bench/requirements.txt.
+.PHONY: evaluate bench bench-install test-bench
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed-$(shell cat bench/requirements.txt | cksum | cut -d' ' -f1)
+
+$(BENCH_STAMP): bench/requirements.txt
+	@set -e
+	PYTHON=$${PYTHON310:-$$(scripts/find-python310.sh 2>/dev/null || command -v python3)}
+	if [ ! -x $(BENCH_VENV)/bin/python ]; then echo "Creating $(BENCH_VENV) with $$PYTHON"; "$$PYTHON" -m venv $(BENCH_VENV); fi
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip==24.0
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
+	rm -f $(BENCH_VENV)/.installed-*
+	touch $@
+
+bench-install: $(BENCH_STAMP) ## Create .venv-bench (Locust, py-spy) for `make bench`
+
+evaluate: install ## NLU and dialogue evaluation vs baselines -> results/EVALUATION.md
+	$(PY) -m bench.evaluate
+
+bench: install bench-install ## Latency and throughput under load vs references -> results/BENCHMARK.md
+	$(PY) -m bench.bench --profile 20
+
+test-bench: train bench-install ## Smoke runs of `make evaluate` and `make bench` (tiny settings)
+	$(PY) -m pytest tests/bench
 
 lock: ## Re-pin constraints.txt after changing requirements.txt
 	@set -e

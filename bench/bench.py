@@ -1,0 +1,162 @@
+"""`make bench`: does the assistant stay fast when many patients chat at once?
+
+    python -m bench.bench [--model M.tar.gz] [--smoke] [--skip-references] [--out results]
+
+Starts the real servers as `make run` does (clinicbot.servers: SQL tracker
+store on a temporary SQLite file, action server, our REST channel), one Rasa
+server per model: ours (config.yml), Rasa's default config on our data and a
+one-intent floor model. Then drives them with Locust (bench.load), phase by
+phase, the models taking turns so that machine noise hits all of them alike.
+Writes <out>/BENCHMARK.md and its plots (bench.bench_report)."""
+import argparse
+import json
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from bench import load, training
+from bench.bench_report import render
+from clinicbot import servers
+from tests.helpers import ROOT
+
+DEFAULT_CONFIG = ROOT / "bench" / "configs" / "rasa_default.yml"
+# Realistic patients pause 3-6 s between messages (reading the answer, typing).
+FULL = [load.Phase("single", 1, 30, (0.5, 1.0))] + \
+       [load.Phase("capacity", n, 20, (0, 0)) for n in (1, 10, 50)] + \
+       [load.Phase("realistic", n, 60, (3, 6), spawn_rate=20) for n in (50, 200)]
+SMOKE = [load.Phase("single", 1, 5, (0.2, 0.4)), load.Phase("capacity", 2, 5, (0, 0)),
+         load.Phase("realistic", 2, 5, (0.2, 0.5))]
+# The floor has no conversations worth holding: capacity and single only.
+FLOOR_SHAPES = ("single", "capacity")
+
+
+@dataclass
+class Subject:
+    """One model under test and its running Rasa server."""
+    trained: training.Trained
+    label: str
+    startup: float = float("nan")          # process start to first webhook answer
+    peak_rss_mb: float = float("nan")
+    stats: Dict[str, load.Stats] = field(default_factory=dict)
+    server: Optional[servers.Service] = None
+    url: str = ""
+
+
+def say(url: str, text: str, sender: str) -> list:
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its descendants, from /proc."""
+    children: Dict[int, List[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def start(subject: Subject, env: Dict[str, str], logs: Path) -> None:
+    port = servers.free_port()
+    subject.url = f"http://127.0.0.1:{port}"
+    subject.server = servers.rasa_server(port, env, logs / f"rasa-{subject.trained.name}.log",
+                                         model=subject.trained.path)
+    started = time.monotonic()
+    subject.server.start()
+    subject.server.wait_ready(timeout=300)
+    say(subject.url, "hello", "bench-startup")
+    subject.startup = time.monotonic() - started
+    # Warm-up, not measured: the first calls into TensorFlow are slow.
+    for i, turns in enumerate(load.conversations()[:10]):
+        for text in turns:
+            say(subject.url, text, f"bench-warmup-{i}")
+
+
+def main(argv: List[str] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", help="benchmark this trained model as ours instead of training config.yml")
+    parser.add_argument("--smoke", action="store_true", help="2 users for 5 s per shape (make test)")
+    parser.add_argument("--skip-references", action="store_true", help="only our model")
+    parser.add_argument("--profile", type=int, default=0, metavar="SECONDS",
+                        help="also record py-spy samples of our server under 10 users")
+    parser.add_argument("--out", default=str(ROOT / "results"))
+    args = parser.parse_args(argv)
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    phases = SMOKE if args.smoke else FULL
+    load.locust_binary()  # fail before training or starting anything
+
+    with tempfile.TemporaryDirectory(prefix="clinicbot-bench-") as tmp:
+        tmp = Path(tmp)
+        ours = training.existing("ours", Path(args.model)) if args.model else training.train("ours", ROOT / "config.yml")
+        subjects = [Subject(ours, "ours (config.yml)")]
+        if not args.skip_references:
+            subjects += [Subject(training.train("rasa_default", DEFAULT_CONFIG), "Rasa default on our data"),
+                         Subject(training.train_floor(tmp / "floor"), "Rasa floor (1 intent)")]
+        for s in subjects:
+            print(f"{s.trained.name}: {s.trained.megabytes:.1f} MB, "
+                  f"{'cached' if s.trained.cached else f'trained in {s.trained.seconds:.0f}s'}", flush=True)
+        action_port = servers.free_port()
+        env = servers.default_env(action_port=action_port, db_path=tmp / "conversations.db")
+        env["TRACKER_DB_URL"] = servers.sqlite_url(tmp / "conversations.db")
+        env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{action_port}/webhook"
+        logs = out / "bench" / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        action = servers.action_server(action_port, env, logs / "actions.log")
+        conversations_file = load.write_conversations(tmp / "conversations.json")
+        profile = None
+        try:
+            action.start()
+            action.wait_ready(timeout=300)
+            # One at a time, so that start-up times are not inflated by each other.
+            for s in subjects:
+                start(s, env, logs)
+                print(f"{s.trained.name}: answering {s.startup:.1f}s after process start", flush=True)
+            for phase in phases:
+                for s in subjects:
+                    if s.trained.name == "floor" and phase.shape not in FLOOR_SHAPES:
+                        continue
+                    s.stats[phase.key] = load.run(phase, s.url, conversations_file, out / "bench" / s.trained.name)
+                    st = s.stats[phase.key]
+                    print(f"{s.trained.name} {phase.key}: p50 {st.p50:.0f} ms p95 {st.p95:.0f} ms "
+                          f"{st.rps:.1f} msg/s, {st.failures}/{st.requests} failed", flush=True)
+            if args.profile:
+                from bench.profile import record
+
+                profile = record(subjects[0].server.process.pid, subjects[0].url, conversations_file,
+                                 args.profile, out)
+            for s in subjects:
+                s.peak_rss_mb = peak_rss_mb(s.server.process.pid)
+            action_rss = peak_rss_mb(action.process.pid)
+        finally:
+            for s in subjects:
+                if s.server:
+                    s.server.stop()
+            action.stop()
+    (out / "BENCHMARK.md").write_text(render(subjects, phases, action_rss, profile, out, smoke=args.smoke))
+    print(f"wrote {out / 'BENCHMARK.md'}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,265 @@
+"""`make evaluate`: how often does the assistant understand patients?
+
+    python -m bench.evaluate [--model M.tar.gz] [--limit N] [--skip-references]
+                             [--percentages 0 40 80] [--out results]
+
+Trains our config.yml and Rasa's default config (bench/configs/rasa_default.yml)
+on data/ (bench.training: timed, cached by input hash), then on held-out data
+only: `rasa test nlu` (per-intent report, confusion matrix, histogram), `rasa
+test core` on tests/stories, the safety figures of bench.nlu_trial, a TF-IDF
+baseline (bench.baseline), and Rasa's learning-curve comparison. Writes
+<out>/EVALUATION.md with the plots next to it."""
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from bench import baseline, nlu_trial, training
+from bench.report import num, pct, provenance, table, verdict
+from tests.helpers import ROOT, nlu_examples
+
+DEFAULT_CONFIG = ROOT / "bench" / "configs" / "rasa_default.yml"
+TARGETS = {"heldout_accuracy": 0.95, "out_of_scope_detection": 0.90, "crisis_recall": 1.0}
+
+
+@dataclass
+class Result:
+    name: str
+    label: str
+    report: Dict                      # intent_report.json shape: per intent + accuracy
+    safety: Dict[str, float]          # bench.nlu_trial.rates()
+    train_seconds: float
+    trained_note: str = ""
+    core: Optional[Dict] = None       # story_report.json of `rasa test core`
+    errors: List[Dict] = field(default_factory=list)
+    misses: Dict[str, List] = field(default_factory=dict)
+
+
+def rasa(*argv: str) -> None:
+    """`rasa <argv>` in this process: Rasa's own CLI parser and command, without
+    paying TensorFlow's import once per command."""
+    from rasa.__main__ import create_argument_parser
+
+    started = time.monotonic()
+    args = create_argument_parser().parse_args(list(argv))
+    args.func(args)
+    print(f"  rasa {' '.join(argv[:2])} … {time.monotonic() - started:.0f}s", flush=True)
+
+
+async def rasa_tests(model: Path, heldout_file: Path, target: Path, sets) -> Dict[str, List[dict]]:
+    """What `rasa test nlu --nlu <heldout>` and `rasa test core --stories tests/stories`
+    run (their defaults: errors and plots written), on one loaded model, which
+    then also parses the safety sets."""
+    from rasa.core.agent import Agent
+    from rasa.core.test import test as core_test
+    from rasa.nlu.test import run_evaluation
+
+    agent = Agent.load(str(model))
+    await run_evaluation(str(heldout_file), agent.processor, output_directory=str(target), errors=True)
+    (target / "core").mkdir(exist_ok=True)
+    await core_test(str(ROOT / "tests" / "stories"), agent, out_directory=str(target / "core"))
+    return await nlu_trial.parse_with(agent, sets)
+
+
+def write_nlu(pairs, path: Path) -> Path:
+    """A Rasa NLU file of (intent, text) pairs (a sample of the held-out set)."""
+    import yaml
+
+    grouped: Dict[str, List[str]] = {}
+    for intent, text in pairs:
+        grouped.setdefault(intent, []).append(text)
+    blocks = [{"intent": i, "examples": "".join(f"- {t}\n" for t in texts)} for i, texts in grouped.items()]
+
+    class Literal(str):
+        pass
+
+    yaml.add_representer(Literal, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s, style="|"))
+    for block in blocks:
+        block["examples"] = Literal(block["examples"])
+    path.write_text(yaml.dump({"version": "3.1", "nlu": blocks}, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def evaluate_rasa(trained: training.Trained, label: str, config: Path, sets, heldout_file: Path,
+                  out: Path) -> Result:
+    target = out / "evaluation" / trained.name
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    started = time.monotonic()
+    parsed = asyncio.run(rasa_tests(trained.path, heldout_file, target, sets))
+    print(f"  {trained.name}: rasa test nlu, rasa test core, safety sets … {time.monotonic() - started:.0f}s", flush=True)
+    threshold, ambiguity = nlu_trial.fallback_thresholds(config)
+    misses = {
+        "crisis": [(t, p) for (e, t), (_, p) in zip(sets["crisis_heldout"], nlu_trial.predictions(
+            sets, parsed, "crisis_heldout", threshold, ambiguity)) if p not in nlu_trial.SAFETY],
+        "lookalikes": [(t, p) for (e, t), (_, p) in zip(sets["lookalikes"], nlu_trial.predictions(
+            sets, parsed, "lookalikes", threshold, ambiguity)) if p in nlu_trial.SAFETY],
+    }
+    errors_file = target / "intent_errors.json"
+    return Result(
+        trained.name, label, json.loads((target / "intent_report.json").read_text()),
+        nlu_trial.rates(sets, parsed, threshold, ambiguity), trained.seconds,
+        trained_note=("cached, trained " if trained.cached else "trained ") + trained.trained_at,
+        core=json.loads((target / "core" / "story_report.json").read_text()),
+        errors=json.loads(errors_file.read_text()) if errors_file.exists() else [],
+        misses=misses,
+    )
+
+
+def evaluate_baseline(sets) -> Result:
+    model, seconds = baseline.train()
+    parsed = {name: baseline.parse(model, [t for _, t in pairs]) for name, pairs in sets.items()}
+    return Result("tfidf", "TF-IDF + logistic regression (scikit-learn)",
+                  baseline.intent_report(model, sets["heldout"]), nlu_trial.rates(sets, parsed, 0.0, 0.0),
+                  seconds, trained_note="trained in this run")
+
+
+def learning_curve(percentages: List[str], out: Path) -> Optional[Path]:
+    """Rasa's own comparison (`rasa test nlu --config A B --percentages`), re-plotted as PNG."""
+    if not percentages:
+        return None
+    target = out / "evaluation" / "learning_curve"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    rasa("test", "nlu", "--nlu", str(ROOT / "data" / "nlu"), "--config", str(ROOT / "config.yml"),
+         str(DEFAULT_CONFIG), "--percentages", *percentages, "--runs", "1", "--out", str(target))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    f1 = json.loads((target / "results.json").read_text())
+    sizes = [len(nlu_examples(target / "run_1" / f"{p}%_exclusion" / "train" / "nlu.yml")) for p in percentages]
+    plt.figure(figsize=(6, 4))
+    for name, runs in f1.items():
+        plt.plot(sizes, runs[0], marker="o", label={"config": "ours (config.yml)"}.get(name, name))
+    plt.xlabel("training examples (of an 80% split of data/nlu)")
+    plt.ylabel("weighted F1 on the other 20%")
+    plt.legend()
+    plt.grid(alpha=0.3)
+    plt.tight_layout()
+    png = out / "evaluation-learning-curve.png"
+    plt.savefig(png, dpi=110)
+    plt.close()
+    return png
+
+
+def main(argv: List[str] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", help="score this trained model as ours instead of training config.yml")
+    parser.add_argument("--limit", type=int, help="at most N held-out examples per intent (smoke test)")
+    parser.add_argument("--skip-references", action="store_true", help="skip Rasa's default config")
+    parser.add_argument("--percentages", nargs="*", default=["0", "40", "80"],
+                        help="learning curve: %% of training data left out; none skips it")
+    parser.add_argument("--out", default=str(ROOT / "results"))
+    args = parser.parse_args(argv)
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    nlu_trial.quiet()
+
+    sets = nlu_trial.load_sets(args.limit)
+    heldout_file = ROOT / "tests" / "nlu" / "heldout.yml"
+    if args.limit:
+        heldout_file = write_nlu(sets["heldout"], out / "heldout-sample.yml")
+    ours = (training.existing("ours", Path(args.model)) if args.model
+            else training.train("ours", ROOT / "config.yml"))
+    print(f"ours: {ours.path.name} ({'cached' if ours.cached else f'trained in {ours.seconds:.0f}s'})", flush=True)
+    results = [evaluate_rasa(ours, "ours (config.yml)", ROOT / "config.yml", sets, heldout_file, out)]
+    if not args.skip_references:
+        default = training.train("rasa_default", DEFAULT_CONFIG)
+        print(f"rasa_default: {'cached' if default.cached else f'trained in {default.seconds:.0f}s'}", flush=True)
+        results.append(evaluate_rasa(default, "Rasa default (rasa init)", DEFAULT_CONFIG, sets, heldout_file, out))
+    results.append(evaluate_baseline(sets))
+    curve = learning_curve(args.percentages, out)
+    for result in results:
+        for plot in ("intent_confusion_matrix.png", "intent_histogram.png"):
+            source = out / "evaluation" / result.name / plot
+            if source.exists():
+                shutil.copy(source, out / f"evaluation-{result.name}-{plot.replace('intent_', '').replace('_', '-')}")
+    (out / "EVALUATION.md").write_text(render(results, sets, curve, args))
+    print(f"wrote {out / 'EVALUATION.md'}", flush=True)
+    return 0
+
+
+def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
+    ours = results[0]
+    safety = ["heldout_accuracy", "out_of_scope_detection", "crisis_recall", "lookalikes_forced_to_crisis"]
+    labels = {"heldout_accuracy": "Held-out intent accuracy", "out_of_scope_detection": "Out-of-scope detection",
+              "crisis_recall": "Crisis recall", "lookalikes_forced_to_crisis": "Look-alikes forced to crisis"}
+    n = {name: len(pairs) for name, pairs in sets.items()}
+    oos = sum(1 for i, _ in sets["heldout"] if i == "out_of_scope")
+    lines = [
+        "# How well does the assistant understand patients?", "",
+        provenance(),
+        f"Held-out sets (never trained on): {n['heldout']} questions in tests/nlu/heldout.yml "
+        f"({oos} out of scope), {n['crisis_heldout']} crisis/emergency messages, {n['lookalikes']} look-alikes."
+        + (f" **Sample run: at most {args.limit} per intent.**" if args.limit else ""), "",
+        "## Where we stand", "",
+        table(["Target", "Goal", "Ours", "Status"], [
+            [labels[k], f"≥ {pct(goal)}" if goal < 1 else "100%", pct(ours.safety[k]), verdict(ours.safety[k] >= goal)]
+            for k, goal in TARGETS.items()]),
+        "",
+        "## Side by side (same split)", "",
+        table(["", *[r.label for r in results]], [
+            [labels[k], *[pct(r.safety[k]) for r in results]] for k in safety] + [
+            ["Held-out macro F1", *[pct(r.report.get("macro avg", {}).get("f1-score")) for r in results]],
+            ["Held-out questions sent to fallback", *[pct(r.safety["fallback_share"]) for r in results]],
+            ["Test conversations passed (`rasa test core`)",
+             *[conversation(r.core) for r in results]],
+            ["Training time", *[f"{num(r.train_seconds, 0, ' s')} ({r.trained_note})" for r in results]],
+        ]),
+        "",
+        "Held-out accuracy counts a fallback (\"did you mean…?\") as wrong. Crisis recall counts `crisis` and "
+        "`medical_emergency` as caught. Out-of-scope detection: held-out `out_of_scope` questions that got no FAQ "
+        "answer (out_of_scope, nlu_fallback, clinic info, personal advice or request_human). The TF-IDF baseline "
+        "has no fallback, so it always answers its top intent.", "",
+        "## Per intent, held-out set", "",
+        per_intent(results), "",
+    ]
+    if ours.misses.get("crisis"):
+        lines += ["## Crisis messages we missed", "", table(["Message", "Predicted"], ours.misses["crisis"]), ""]
+    if ours.misses.get("lookalikes"):
+        lines += ["## Look-alikes we forced to crisis", "", table(["Message", "Predicted"], ours.misses["lookalikes"]), ""]
+    if ours.errors:
+        rows = [[e["text"][:90], e["intent"], e["intent_prediction"]["name"], f"{e['intent_prediction']['confidence']:.2f}"]
+                for e in ours.errors]
+        lines += [f"## Held-out questions we got wrong ({len(rows)})", "", table(["Message", "Expected", "Predicted", "Conf."], rows), ""]
+    lines += ["## Plots", ""]
+    for r in results:
+        for kind in ("confusion-matrix", "histogram"):
+            name = f"evaluation-{r.name}-{kind}.png"
+            lines.append(f"- {r.label}, {kind.replace('-', ' ')}: ![{name}]({name})")
+    if curve:
+        lines += ["", f"Learning curve (Rasa's `rasa test nlu --config config.yml bench/configs/rasa_default.yml "
+                  f"--percentages {' '.join(args.percentages)} --runs 1`: an 80/20 split of data/nlu, not the held-out "
+                  f"set): ![learning curve]({curve.name})"]
+    lines += ["", "## Reproduce", "", "```", "make evaluate          # python -m bench.evaluate", "```",
+              "Rasa's raw outputs (intent_report.json, intent_errors.json, story reports) are in results/evaluation/.", ""]
+    return "\n".join(lines)
+
+
+def conversation(core: Optional[Dict]) -> str:
+    if not core or "conversation_accuracy" not in core:
+        return "–"
+    c = core["conversation_accuracy"]
+    return f"{c['correct']}/{c['total']}"
+
+
+def per_intent(results: List[Result]) -> str:
+    ours = results[0].report
+    intents = sorted(k for k, v in ours.items() if isinstance(v, dict) and "support" in v and not k.endswith("avg"))
+    rows = []
+    for intent in intents:
+        o = ours[intent]
+        others = [r.report.get(intent, {}).get("f1-score") for r in results[1:]]
+        rows.append([intent, o["support"], pct(o["precision"]), pct(o["recall"]), pct(o["f1-score"]), *map(pct, others)])
+    return table(["Intent", "n", "Precision", "Recall", "F1", *[f"F1 {r.label}" for r in results[1:]]], rows)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

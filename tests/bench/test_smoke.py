@@ -1,0 +1,56 @@
+"""Smoke runs of `make evaluate` and `make bench` on tiny settings, so that
+neither can rot: each must write its report with real figures. The real
+measurements need minutes and a quiet machine (README, "How good is it?")."""
+import re
+import subprocess
+import sys
+
+from clinicbot import servers
+from tests.helpers import ROOT
+
+
+def run(module: str, *args: str) -> None:
+    env = servers.default_env()
+    subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env, check=True, timeout=600,
+                   stdout=subprocess.DEVNULL)
+
+
+def figure(report: str, row: str, column: int = 1) -> str:
+    """Cell `column` after the label of the last table row labelled `row` (the
+    side-by-side table, which comes after the targets)."""
+    found = re.findall(rf"^\| {re.escape(row)} \|(.*)$", report, re.MULTILINE)
+    assert found, f"no row {row!r} in the report"
+    return found[-1].split("|")[column - 1].strip()
+
+
+def percent(cell: str) -> float:
+    assert re.fullmatch(r"\d+\.\d%", cell), cell
+    return float(cell[:-1])
+
+
+def test_evaluate_writes_a_report_with_figures(tmp_path, model_path):
+    run("bench.evaluate", "--model", str(model_path), "--limit", "1", "--skip-references",
+        "--percentages", "--out", str(tmp_path))
+    report = (tmp_path / "EVALUATION.md").read_text()
+    for row in ("Held-out intent accuracy", "Out-of-scope detection", "Crisis recall", "Look-alikes forced to crisis"):
+        assert 0 <= percent(figure(report, row)) <= 100
+        assert 0 <= percent(figure(report, row, 2)) <= 100  # the TF-IDF baseline
+    assert re.search(r"^\| ask_onset \| \d+ \| \d+\.\d% \|", report, re.MULTILINE), "per-intent table"
+    assert re.fullmatch(r"\d+/\d+", figure(report, "Test conversations passed (`rasa test core`)"))
+    for plot in ("evaluation-ours-confusion-matrix.png", "evaluation-ours-histogram.png"):
+        assert (tmp_path / plot).stat().st_size > 1000, plot
+
+
+def test_bench_writes_a_report_with_figures(tmp_path, model_path):
+    run("bench.bench", "--model", str(model_path), "--smoke", "--skip-references", "--profile", "4",
+        "--out", str(tmp_path))
+    report = (tmp_path / "BENCHMARK.md").read_text()
+    assert re.fullmatch(r"\d+ ms", figure(report, "single patient p50")), "single patient p50"
+    assert float(figure(report, "capacity 2: msg/s").replace(",", "")) > 0
+    for shape in ("single 1", "capacity 2", "realistic 2"):
+        errors, messages = figure(report, f"{shape}: errors / messages").split(" / ")
+        assert errors == "0" and int(messages.replace(",", "")) > 0, shape
+    assert re.fullmatch(r"[\d.]+ s", figure(report, "start-up to first answer"))
+    assert re.fullmatch(r"[\d,]+ MB", figure(report, "peak memory (RSS), Rasa server"))
+    assert re.search(r"^\| NLU pipeline \| \d+% \|", report, re.MULTILINE), "py-spy profile"
+    assert (tmp_path / "bench-capacity.png").stat().st_size > 1000
