@@ -9,9 +9,7 @@ Ports and services come from environment variables (README, "Scaling out").
 The tests in tests/cluster start the same `Cluster` on free ports."""
 import os
 import shutil
-import signal
 import sys
-import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -144,13 +142,8 @@ class Cluster:
         ensure_database(self.env["TRACKER_DB_URL"])
         check_redis(self.env)
         # nginx's ready URL goes through to Rasa, so it starts last.
-        for group in ([self.actions, *self.rasa] + ([self.console] if self.console else []), [self.nginx]):
-            for service in group:
-                service.start()
-                report(f"Starting {service.name} (log: {service.log_path})…")
-            for service in group:
-                seconds = service.wait_ready()
-                report(f"  {service.name} ready after {seconds:.0f}s at {service.ready_url}")
+        servers.start_all([self.actions, *self.rasa] + ([self.console] if self.console else []), report)
+        servers.start_all([self.nginx], report)
         return self
 
     def stop(self) -> None:
@@ -172,41 +165,22 @@ def main() -> int:
     cluster = Cluster(env, ROOT / "var" / "cluster", int(os.environ.get("CLUSTER_PORT", 5080)), rasa_ports,
                       int(os.environ.get("CLUSTER_ACTION_PORT", 5065)),
                       console_port=int(os.environ.get("CLUSTER_CONSOLE_PORT", 8091)))
-    stopping = False
 
-    def stop(*_):
-        nonlocal stopping
-        if not stopping:
-            stopping = True
-            print("\nStopping…", flush=True)
-            cluster.stop()
-            print("Stopped.", flush=True)
-
-    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
-    try:
-        cluster.start(report=lambda line: print(line, flush=True))
+    def banner() -> str:
         console = (f"  Staff console (localhost only): {cluster.console.ready_url}\n" if cluster.console
                    else "  Staff console: not in this checkout (console/)\n")
-        print(f"\nThe cluster is running: {len(rasa_ports)} Rasa servers behind nginx.\n"
-              f"  Patients' entry point: {cluster.url}  (REST: {cluster.url}/webhooks/rest/webhook, "
-              f"socket.io: {cluster.url}/socket.io/)\n{console}"
-              f"  Tracker store: {env['TRACKER_DB_URL']}\n"
-              f"  Lock store:    redis://{env['LOCK_STORE_HOST']}:{env['LOCK_STORE_PORT']}/{env['LOCK_STORE_DB']}\n"
-              "Press Ctrl-C to stop.", flush=True)
-        services = cluster.services()
-        while all(s.process.poll() is None for s in services):
-            time.sleep(1)
-        for service in services:
-            if service.process.poll() is not None:
-                print(f"{service.name} stopped unexpectedly:\n{service.log_tail()}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    except (RuntimeError, TimeoutError, OSError) as error:
-        print(error, file=sys.stderr)
-        return 1
-    finally:
-        stop()
+        return (f"\nThe cluster is running: {len(rasa_ports)} Rasa servers behind nginx.\n"
+                f"  Patients' entry point: {cluster.url}  (REST: {cluster.url}/webhooks/rest/webhook, "
+                f"socket.io: {cluster.url}/socket.io/)\n{console}"
+                f"  Tracker store: {env['TRACKER_DB_URL']}\n"
+                f"  Lock store:    redis://{env['LOCK_STORE_HOST']}:{env['LOCK_STORE_PORT']}/{env['LOCK_STORE_DB']}\n"
+                "Press Ctrl-C to stop.")
+
+    return servers.supervise(
+        start=lambda: cluster.start(report=lambda line: print(line, flush=True)).services(),
+        stop=cluster.stop,
+        banner=banner,
+    )
 
 
 if __name__ == "__main__":

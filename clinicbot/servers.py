@@ -126,3 +126,46 @@ def rasa_server(port: int, env: Dict[str, str], log: Path, model: Optional[Path]
     if origins:
         command += ["--cors", *origins]
     return Service("Rasa server", command, f"http://127.0.0.1:{port}/", env, log)
+
+
+def start_all(group: List[Service], report=lambda line: None) -> List[Service]:
+    """Start a group together, then wait until each one answers."""
+    for service in group:
+        service.start()
+        report(f"Starting {service.name} (log: {service.log_path})…")
+    for service in group:
+        seconds = service.wait_ready()
+        report(f"  {service.name} ready after {seconds:.0f}s at {service.ready_url}")
+    return group
+
+
+def supervise(start, stop, banner) -> int:
+    """`make run` and `make run-cluster`: start(), print banner(), and keep
+    watching until Ctrl-C, SIGTERM or a service dying; always stop() once.
+    Returns the exit code."""
+    stopped = []
+
+    def stop_once(*_):
+        if not stopped:
+            stopped.append(True)
+            print("\nStopping…", flush=True)
+            stop()
+            print("Stopped.", flush=True)
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop_once(), sys.exit(0)))
+    try:
+        services = start()
+        print(banner(), flush=True)
+        while all(s.process.poll() is None for s in services):
+            time.sleep(1)
+        for service in services:
+            if service.process.poll() is not None:
+                print(f"{service.name} stopped unexpectedly:\n{service.log_tail()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    except (RuntimeError, TimeoutError, OSError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        stop_once()
