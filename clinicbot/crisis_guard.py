@@ -35,13 +35,13 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     ("end_life", rf"\b{_WANT}\s+(?:to\s+)?end(?:ing)?\s+(?:it|it\s+all|my\s+(?:own\s+)?life|everything|things)\b"),
     ("end_it_all", r"\bend(?:ing)?\s+(?:it\s+all|my\s+(?:own\s+)?life)\b|\btake\s+my\s+(?:own\s+)?life\b|\bfeel\s+like\s+ending\s+it\b"),
     ("not_living", r"\b(?:do\s*n[o']?t|dont|do\s+not|no\s+longer)\s+(?:want\s+to|wanna)\s+(?:live|be\s+alive|be\s+here|exist|wake\s+up|go\s+on)\b"),
-    ("never_wake", r"\b(?:never|not)\s+wake\s+up\b|\bstop\s+existing\b|\b(?:is\s*n[o']?t|not)\s+worth\s+living\b|\bdone\s+with\s+(?:living|life)\b"),
+    ("never_wake", r"\b(?:never|not|do\s*n[o']?t|wo\s*n[o']?t)\s+wake\s+up\b|\b(?:do\s*n[o']?t|ca\s*n[o']?t)\s+see\s+(?:a|any)\s+future\b|\bstop\s+existing\b|\b(?:is\s*n[o']?t|not)\s+worth\s+living\b|\bdone\s+with\s+(?:living|life)\b"),
     ("no_reason", r"\bno\s+(?:reason|point)\s+(?:for\s+me\s+)?(?:to|in)\s+(?:go\s+on\s+)?(?:live|living|going\s+on|being\s+alive|carry(?:ing)?\s+on)\b"),
     ("better_off", r"\bbetter\s+off\s+(?:dead|without\s+me|if\s+i\s+(?:was|were)\s+(?:dead|gone|n[o']?t\s+(?:here|around|alive)))\b"),
     ("cant_go_on", r"\b(?:ca\s*n[o']?t|cannot)\s+go\s+on\b(?!\s+(?:taking|using|paying|waiting|with\s+(?:this|these|my)\s+(?:meds?|medication|pills|treatment)))"),
     ("self_harm", rf"\bself[\s-]?harm|\b(?:hurt|harm|cut|burn)(?:ing)?\s+{_SELF}\b|\bcutting\s+(?:again|my\s+(?:arms?|wrists?|legs?))\b"),
     ("method", r"\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|end\s+it|kill)\b|\bjump(?:ing)?\s+off\s+(?:a|the|my)\s+(?:bridge|building|roof|balcony|cliff)\b|\bnoose\b|\bplanning\s+my\s+(?:own\s+)?death\b"),
-    ("planned_overdose", rf"\b{_WANT}\s+(?:to\s+)?(?:overdose|od\b|tak(?:e|ing)\s+(?:all|every)\s+(?:of\s+)?(?:my|the)\s+(?:pills|meds|tablets))|\b(?:pills|meds)\s+(?:saved|stockpiled|stashed)\b|\b(?:saving|stockpiling)\s+(?:up\s+)?(?:my\s+)?(?:pills|meds)\b"),
+    ("planned_overdose", rf"\b{_WANT}\s+(?:to\s+)?(?:overdose|od\b|tak(?:e|ing)\s+(?:all|every)\s+(?:of\s+)?(?:my|the|his|her|their)\s+(?:pills|meds|tablets))|\b(?:pills|meds)\s+(?:saved|stockpiled|stashed)\b|\b(?:saving|stockpiling)\s+(?:up\s+)?(?:my\s+)?(?:pills|meds)\b"),
     ("last_goodbye", r"\bmy\s+(?:last|final)\s+(?:message|goodbye|night)\b|\bsuicide\s+note\b|\bgiving\s+away\s+(?:all\s+)?my\s+(?:stuff|things|belongings)\b"),
     # Well-known warning signs said without crisis words: farewells, feeling
     # like a burden, and the means at hand.
@@ -63,7 +63,8 @@ _EMERGENCY_RULES: List[Tuple[str, str]] = [
     ("cant_breathe", r"\b(?:ca\s*n[o']?t|cannot|can\s+not|unable\s+to|struggling\s+to|hard\s+to)\s+breath(?:e|ing)?\b|\b(?:is\s*n[o']?t|not|stopped)\s+breathing\b|\bthroat\s+is\s+(?:closing|swelling)\b"),
     ("overdose_taken", r"\b(?:took|taken|swallowed|downed)\s+(?:way\s+)?(?:too\s+many|too\s+much|a\s+lot\s+of|all\s+(?:of\s+)?(?:my|the|his|her|their)|the\s+whole|my\s+whole|an\s+entire|a\s+(?:whole\s+)?bunch\s+of|a\s+handful\s+of)\b"),
     ("overdosed", r"\b(?:i|he|she|they|i've|ive|just)\s+(?:have\s+|has\s+)?(?:overdosed|od'?d)\b(?!\s+on\s+(?:coffee|caffeine|sugar|chocolate|netflix|tv))"),
-    ("unresponsive", r"\b(?:wo\s*n[o']?t|will\s+not|does\s*n[o']?t|is\s*n[o']?t|not)\s+(?:wake\s+up|waking\s+up|responding|respond)\b|\b(?:passed\s+out|fainted|unconscious|collapsed)\b|\b(?:about\s+to|going\s+to|gonna)\s+(?:pass\s+out|faint)\b|\b(?:barely|ca\s*n[o']?t)\s+stay\s+(?:conscious|awake)\b"),
+    # Someone else who won't wake up; "I won't wake up" is the writer's wish (crisis).
+    ("unresponsive", r"(?<!\bi )(?<!\bi'll )\b(?:wo\s*n[o']?t|will\s+not|does\s*n[o']?t|is\s*n[o']?t|not)\s+(?:wake\s+up|waking\s+up|responding|respond)\b|\b(?:passed\s+out|fainted|unconscious|collapsed)\b|\b(?:about\s+to|going\s+to|gonna)\s+(?:pass\s+out|faint)\b|\b(?:barely|ca\s*n[o']?t)\s+stay\s+(?:conscious|awake)\b"),
     ("seizure", r"\b(?:having|had|is\s+having)\s+(?:a\s+)?(?:seizure|fit|convulsions?|heart\s+attack|stroke)\b|\bseizing\b"),
     ("acute_signs", r"\bmy\s+heart\s+is\s+(?:racing|pounding)\b|\b(?:lips|face|skin)\s+(?:are|is)\s+(?:turning\s+)?blue\b|\b(?:having|have)\s+an?\s+(?:bad\s+|severe\s+)?allergic\s+reaction\b|\bworst\s+headache\b"),
     ("heart_or_stroke", r"\bchest\s+pains?\b[^.!?]{0,60}\b(?:arm|jaw)\b|\b(?:arm|jaw|face)\b[^.!?]{0,30}\b(?:numb|drooping)\b|\bslurr\w*\s+(?:speech|words)\b"),

@@ -43,6 +43,9 @@ CRISIS = [
     "i'm such a burden to my family",
     "it's never going to get better for me",
     "my daughter says she doesn't want to live anymore",
+    "most nights i go to bed wishing i won't wake up",
+    "honestly i can't see any future for myself",
+    "my husband said he's going to take all his pills tonight",
 ]
 
 EMERGENCY = [
