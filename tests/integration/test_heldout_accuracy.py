@@ -43,11 +43,16 @@ async def test_heldout_intent_accuracy(agent):
     assert accuracy >= MIN_ACCURACY
 
 
-async def test_every_held_out_crisis_reaches_a_safety_reply(agent):
-    """Crisis recall: crisis and emergency messages must both get crisis lines;
-    the emergency reply names 911 as well, so either safety intent counts."""
-    pairs = nlu_examples(ROOT / "tests" / "nlu" / "crisis_heldout.yml")
+@pytest.mark.parametrize("name", ["crisis_heldout", "crisis_heldout_2"])
+async def test_every_crisis_in_the_regression_sets_reaches_a_safety_reply(agent, name):
+    """Crisis recall: crisis and emergency messages must both get a safety reply
+    (the emergency reply names 911, the crisis reply 988). These two sets were
+    used while building the crisis guard, so they guard against regressions;
+    crisis_heldout_3.yml stays a blind measurement (make evaluate)."""
+    pairs = nlu_examples(ROOT / "tests" / "nlu" / f"{name}.yml")
     predictions = await _predict(agent, pairs)
-    missed = [(e, p, t) for e, p, t in predictions if p not in ("crisis", "medical_emergency")]
-    print(f"\nCrisis recall: {1 - len(missed) / len(predictions):.1%} of {len(predictions)}")
+    missed = [(e, p, t) for e, p, t in predictions
+              if e in ("crisis", "medical_emergency") and p not in ("crisis", "medical_emergency")]
+    positives = sum(e in ("crisis", "medical_emergency") for e, _, _ in predictions)
+    print(f"\n{name}: crisis recall {1 - len(missed) / positives:.1%} of {positives}")
     assert not missed, "\n".join(f"{e} -> {p}: {t}" for e, p, t in missed)
