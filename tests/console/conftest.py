@@ -9,7 +9,7 @@ tests fail, never skip, when it is not."""
 import asyncio
 import json
 import re
-import shutil
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,8 +74,11 @@ def recorded(bot) -> Recorded:
 
 
 def _sqlite_copy(source: Path, target_dir: Path) -> str:
+    """A consistent copy through SQLite's backup API: the tracker store writes in
+    WAL mode, so recent commits may still be in the -wal file beside the .db."""
     target = target_dir / f"console-{uuid.uuid4().hex[:8]}.db"
-    shutil.copy(source, target)
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
     return f"sqlite:///{target}"
 
 
