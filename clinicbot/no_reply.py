@@ -12,6 +12,7 @@ store in a FailSafeTrackerStore that, when the database is unreachable,
 carries on with an empty in-memory conversation, so the patient gets an
 answer without context and the message never reaches the database. Here that
 error is raised instead, and the channel says the message was not stored."""
+import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Optional
 
@@ -70,7 +71,9 @@ def answer_or_apologise(on_new_message: Handler,
         refuse_in_memory_fallback()
         try:
             return await on_new_message(message)
-        except Exception as error:  # noqa: BLE001 - the patient still deserves an answer
+        # CancelledError too: Rasa's REST handler swallows it and would answer 200
+        # although nothing was stored (seen once under load with a server killed).
+        except (Exception, asyncio.CancelledError) as error:  # noqa: BLE001 - the patient still deserves an answer
             logger.exception("Could not handle a message from %s", message.sender_id)
             if on_failure:
                 on_failure(message, error)
