@@ -16,7 +16,8 @@ async def _run(handler):
 
 async def test_an_answer_passes_through_untouched():
     async def answers(message):
-        await message.output_channel.send_text_message(message.sender_id, "Ketamine acts within hours.")
+        # The way Rasa delivers a bot utterance to a channel.
+        await message.output_channel.send_response(message.sender_id, {"text": "Ketamine acts within hours."})
     messages, failures = await _run(answers)
     assert [m["text"] for m in messages] == ["Ketamine acts within hours."] and failures == []
 
