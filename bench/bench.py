@@ -97,6 +97,8 @@ def main(argv: List[str] = None) -> int:
     parser.add_argument("--model", help="benchmark this trained model as ours instead of training config.yml")
     parser.add_argument("--smoke", action="store_true", help="2 users for 5 s per shape (make test)")
     parser.add_argument("--skip-references", action="store_true", help="only our model")
+    parser.add_argument("--default-model", help="a trained model of bench/configs/rasa_default.yml to reuse "
+                        "(its training takes about half an hour on this machine)")
     parser.add_argument("--profile", type=int, default=0, metavar="SECONDS",
                         help="also record py-spy samples of our server under 10 users")
     parser.add_argument("--out", default=str(ROOT / "results"))
@@ -111,7 +113,9 @@ def main(argv: List[str] = None) -> int:
         ours = training.existing("ours", Path(args.model)) if args.model else training.train("ours", ROOT / "config.yml")
         subjects = [Subject(ours, "ours (config.yml)")]
         if not args.skip_references:
-            subjects += [Subject(training.train("rasa_default", DEFAULT_CONFIG), "Rasa default on our data"),
+            default = (training.existing("rasa_default", Path(args.default_model))
+                       if args.default_model else training.train("rasa_default", DEFAULT_CONFIG))
+            subjects += [Subject(default, "Rasa default on our data"),
                          Subject(training.train_floor(tmp / "floor"), "Rasa floor (1 intent)")]
         for s in subjects:
             print(f"{s.trained.name}: {s.trained.megabytes:.1f} MB, "

@@ -24,7 +24,8 @@ from bench.report import num, pct, provenance, table, verdict
 from tests.helpers import ROOT, nlu_examples
 
 DEFAULT_CONFIG = ROOT / "bench" / "configs" / "rasa_default.yml"
-TARGETS = {"heldout_accuracy": 0.95, "out_of_scope_detection": 0.90, "crisis_recall": 1.0}
+# Held-out accuracy is judged as patients get it: a fallback is not an answer.
+TARGETS = {"rasa_accuracy": 0.95, "heldout_accuracy": 0.95, "out_of_scope_detection": 0.90, "crisis_recall": 1.0}
 
 
 @dataclass
@@ -124,17 +125,22 @@ def learning_curve(percentages: List[str], out: Path) -> Optional[Path]:
     if not percentages:
         return None
     target = out / "evaluation" / "learning_curve"
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    rasa("test", "nlu", "--nlu", str(ROOT / "data" / "nlu"), "--config", str(ROOT / "config.yml"),
-         str(DEFAULT_CONFIG), "--percentages", *percentages, "--runs", "1", "--out", str(target))
+    # Six trainings: reused while configs, data and percentages are unchanged.
+    key = f"{training.fingerprint([ROOT / 'config.yml', DEFAULT_CONFIG, ROOT / 'data' / 'nlu'])} {' '.join(percentages)}"
+    stamp = target / "inputs.txt"
+    if not (stamp.exists() and stamp.read_text() == key and (target / "results.json").exists()):
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        rasa("test", "nlu", "--nlu", str(ROOT / "data" / "nlu"), "--config", str(ROOT / "config.yml"),
+             str(DEFAULT_CONFIG), "--percentages", *percentages, "--runs", "1", "--out", str(target))
+        stamp.write_text(key)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     f1 = json.loads((target / "results.json").read_text())
-    sizes = [len(nlu_examples(target / "run_1" / f"{p}%_exclusion" / "train" / "nlu.yml")) for p in percentages]
+    sizes = [len(nlu_examples(target / "run_1" / f"{p}%_exclusion" / "train" / "train.yml")) for p in percentages]
     plt.figure(figsize=(6, 4))
     for name, runs in f1.items():
         plt.plot(sizes, runs[0], marker="o", label={"config": "ours (config.yml)"}.get(name, name))
@@ -154,8 +160,11 @@ def main(argv: List[str] = None) -> int:
     parser.add_argument("--model", help="score this trained model as ours instead of training config.yml")
     parser.add_argument("--limit", type=int, help="at most N held-out examples per intent (smoke test)")
     parser.add_argument("--skip-references", action="store_true", help="skip Rasa's default config")
-    parser.add_argument("--percentages", nargs="*", default=["0", "40", "80"],
-                        help="learning curve: %% of training data left out; none skips it")
+    parser.add_argument("--default-model", help="a trained model of bench/configs/rasa_default.yml to reuse "
+                        "(its training takes about half an hour on this machine)")
+    parser.add_argument("--percentages", nargs="*", default=["80", "95"],
+                        help="learning curve: %% of the training split left out; none skips it "
+                             "(default: cheap points, the default config's DIET alone takes minutes on all of it)")
     parser.add_argument("--out", default=str(ROOT / "results"))
     args = parser.parse_args(argv)
     out = Path(args.out).resolve()
@@ -171,11 +180,16 @@ def main(argv: List[str] = None) -> int:
     print(f"ours: {ours.path.name} ({'cached' if ours.cached else f'trained in {ours.seconds:.0f}s'})", flush=True)
     results = [evaluate_rasa(ours, "ours (config.yml)", ROOT / "config.yml", sets, heldout_file, out)]
     if not args.skip_references:
-        default = training.train("rasa_default", DEFAULT_CONFIG)
+        default = (training.existing("rasa_default", Path(args.default_model))
+                   if args.default_model else training.train("rasa_default", DEFAULT_CONFIG))
         print(f"rasa_default: {'cached' if default.cached else f'trained in {default.seconds:.0f}s'}", flush=True)
         results.append(evaluate_rasa(default, "Rasa default (rasa init)", DEFAULT_CONFIG, sets, heldout_file, out))
     results.append(evaluate_baseline(sets))
-    curve = learning_curve(args.percentages, out)
+    try:
+        curve = learning_curve(args.percentages, out)
+    except Exception as error:  # noqa: BLE001 - the other figures are still worth writing
+        print(f"learning curve failed: {error!r}", flush=True)
+        curve = None
     for result in results:
         for plot in ("intent_confusion_matrix.png", "intent_histogram.png"):
             source = out / "evaluation" / result.name / plot
@@ -188,8 +202,13 @@ def main(argv: List[str] = None) -> int:
 
 def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
     ours = results[0]
-    safety = ["heldout_accuracy", "out_of_scope_detection", "crisis_recall", "lookalikes_forced_to_crisis"]
-    labels = {"heldout_accuracy": "Held-out intent accuracy", "out_of_scope_detection": "Out-of-scope detection",
+    for r in results:  # Rasa's figure: `rasa test nlu` undoes fallbacks and scores the top intent
+        r.safety["rasa_accuracy"] = r.report.get("accuracy")
+    safety = ["rasa_accuracy", "heldout_accuracy", "out_of_scope_detection", "crisis_recall",
+              "lookalikes_forced_to_crisis"]
+    labels = {"rasa_accuracy": "Held-out intent accuracy (`rasa test nlu`)",
+              "heldout_accuracy": "Held-out accuracy as answered (fallback = wrong)",
+              "out_of_scope_detection": "Out-of-scope detection",
               "crisis_recall": "Crisis recall", "lookalikes_forced_to_crisis": "Look-alikes forced to crisis"}
     n = {name: len(pairs) for name, pairs in sets.items()}
     oos = sum(1 for i, _ in sets["heldout"] if i == "out_of_scope")
@@ -200,9 +219,9 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
         f"({oos} out of scope), {n['crisis_heldout']} crisis/emergency messages, {n['lookalikes']} look-alikes."
         + (f" **Sample run: at most {args.limit} per intent.**" if args.limit else ""), "",
         "## Where we stand", "",
-        table(["Target", "Goal", "Ours", "Status"], [
-            [labels[k], f"≥ {pct(goal)}" if goal < 1 else "100%", pct(ours.safety[k]), verdict(ours.safety[k] >= goal)]
-            for k, goal in TARGETS.items()]),
+        table(["Target", "Goal", "Ours", "Status", "Leads both baselines?"], [
+            [labels[k], f"≥ {pct(goal)}" if goal < 1 else "100%", pct(ours.safety[k]), verdict(ours.safety[k] >= goal),
+             leads(results, k)] for k, goal in TARGETS.items()]),
         "",
         "## Side by side (same split)", "",
         table(["", *[r.label for r in results]], [
@@ -214,7 +233,8 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
             ["Training time", *[f"{num(r.train_seconds, 0, ' s')} ({r.trained_note})" for r in results]],
         ]),
         "",
-        "Held-out accuracy counts a fallback (\"did you mean…?\") as wrong. Crisis recall counts `crisis` and "
+        "`rasa test nlu` undoes fallback predictions and scores the top intent; \"as answered\" counts a "
+        "fallback (\"did you mean…?\") as wrong, as a patient sees it. Crisis recall counts `crisis` and "
         "`medical_emergency` as caught. Out-of-scope detection: held-out `out_of_scope` questions that got no FAQ "
         "answer (out_of_scope, nlu_fallback, clinic info, personal advice or request_human). The TF-IDF baseline "
         "has no fallback, so it always answers its top intent.", "",
@@ -241,6 +261,13 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
     lines += ["", "## Reproduce", "", "```", "make evaluate          # python -m bench.evaluate", "```",
               "Rasa's raw outputs (intent_report.json, intent_errors.json, story reports) are in results/evaluation/.", ""]
     return "\n".join(lines)
+
+
+def leads(results: List[Result], key: str) -> str:
+    if len(results) < 2:
+        return "–"
+    ours, best = results[0].safety[key], max(r.safety[key] for r in results[1:])
+    return "yes" if ours > best else ("tied" if ours == best else f"no (best {pct(best)})")
 
 
 def conversation(core: Optional[Dict]) -> str:

@@ -67,7 +67,12 @@ def train(name: str, config: Path, domain: Path = ROOT / "domain.yml", data: Pat
 
 
 def existing(name: str, model: Path) -> Trained:
-    """A model trained elsewhere (e.g. by `make train`): no training time."""
+    """A model trained elsewhere (e.g. by `make train`), with the training time
+    recorded next to it when it came from train()."""
+    meta = model.with_name(model.name.replace(".tar.gz", ".json"))
+    if meta.exists():
+        recorded = json.loads(meta.read_text())
+        return Trained(name, model, recorded["seconds"], recorded["trained_at"], cached=True)
     return Trained(name, model, float("nan"), "before this run", cached=True)
 
 

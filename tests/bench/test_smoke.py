@@ -32,7 +32,8 @@ def test_evaluate_writes_a_report_with_figures(tmp_path, model_path):
     run("bench.evaluate", "--model", str(model_path), "--limit", "1", "--skip-references",
         "--percentages", "--out", str(tmp_path))
     report = (tmp_path / "EVALUATION.md").read_text()
-    for row in ("Held-out intent accuracy", "Out-of-scope detection", "Crisis recall", "Look-alikes forced to crisis"):
+    for row in ("Held-out intent accuracy (`rasa test nlu`)", "Held-out accuracy as answered (fallback = wrong)",
+                "Out-of-scope detection", "Crisis recall", "Look-alikes forced to crisis"):
         assert 0 <= percent(figure(report, row)) <= 100
         assert 0 <= percent(figure(report, row, 2)) <= 100  # the TF-IDF baseline
     assert re.search(r"^\| ask_onset \| \d+ \| \d+\.\d% \|", report, re.MULTILINE), "per-intent table"
