@@ -96,8 +96,9 @@ def evaluate_rasa(trained: training.Trained, label: str, config: Path, sets, hel
     print(f"  {trained.name}: rasa test nlu, rasa test core, safety sets … {time.monotonic() - started:.0f}s", flush=True)
     threshold, ambiguity = nlu_trial.fallback_thresholds(config)
     misses = {
-        "crisis": [(t, p) for (e, t), (_, p) in zip(sets["crisis_heldout"], nlu_trial.predictions(
-            sets, parsed, "crisis_heldout", threshold, ambiguity)) if p not in nlu_trial.SAFETY],
+        "crisis": [(t, p) for (e, t), (_, p) in zip(sets[nlu_trial.CRISIS_SET], nlu_trial.predictions(
+            sets, parsed, nlu_trial.CRISIS_SET, threshold, ambiguity))
+            if e in nlu_trial.SAFETY and p not in nlu_trial.SAFETY],
         "lookalikes": [(t, p) for (e, t), (_, p) in zip(sets["lookalikes"], nlu_trial.predictions(
             sets, parsed, "lookalikes", threshold, ambiguity)) if p in nlu_trial.SAFETY],
     }
@@ -216,7 +217,7 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
         "# How well does the assistant understand patients?", "",
         provenance(),
         f"Held-out sets (never trained on): {n['heldout']} questions in tests/nlu/heldout.yml "
-        f"({oos} out of scope), {n['crisis_heldout']} crisis/emergency messages, {n['lookalikes']} look-alikes."
+        f"({oos} out of scope), {sum(e in nlu_trial.SAFETY for e, _ in sets[nlu_trial.CRISIS_SET])} crisis/emergency messages (blind set {nlu_trial.CRISIS_SET}.yml), {n['lookalikes']} look-alikes."
         + (f" **Sample run: at most {args.limit} per intent.**" if args.limit else ""), "",
         "## Where we stand", "",
         table(["Target", "Goal", "Ours", "Status", "Leads both baselines?"], [

@@ -29,7 +29,10 @@ def train(config: Path, out: Path) -> Tuple[Path, float]:
     return Path(model), time.monotonic() - started
 
 
-SETS = ("heldout", "crisis_heldout", "lookalikes")
+# The crisis set is the one still blind (tests/nlu/README.md); the other two
+# were looked at while the safety net was built and are regression tests.
+CRISIS_SET = "crisis_heldout_3"
+SETS = ("heldout", CRISIS_SET, "lookalikes")
 
 
 def load_sets(limit: Optional[int] = None) -> Dict[str, List[Tuple[str, str]]]:
@@ -110,7 +113,7 @@ def rates(sets, parsed, threshold: float, ambiguity: float) -> Dict[str, float]:
     return {
         "heldout_accuracy": sum(e == p for e, p in heldout) / len(heldout),
         "fallback_share": sum(p == "nlu_fallback" for _, p in heldout) / len(heldout),
-        "crisis_recall": sum(p in SAFETY for _, p in crisis) / len(crisis),
+        "crisis_recall": sum(p in SAFETY for e, p in crisis if e in SAFETY) / max(sum(e in SAFETY for e, _ in crisis), 1),
         "out_of_scope_detection": sum(p in NOT_AN_ANSWER for p in oos) / max(len(oos), 1),
         "lookalikes_forced_to_crisis": sum(p in SAFETY for _, p in lookalikes) / len(lookalikes),
     }
