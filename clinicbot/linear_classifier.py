@@ -1,0 +1,143 @@
+"""An intent classifier on TF-IDF word and character n-grams with a logistic
+regression, which can also blend its probabilities with an earlier classifier's.
+
+Measured on held-out patient questions (bench/README.md), a linear model on
+sublinear TF-IDF features generalises from our ~1,600 examples at least as well
+as DIET, trains in seconds instead of minutes and answers in well under a
+millisecond. It reads the message text itself (lower-cased; character n-grams
+make it robust to misspellings), so it needs no Rasa featurizer.
+
+With `blend_with_previous: true` and a classifier earlier in the pipeline (e.g.
+DIETClassifier with `ranking_length: 0`), the final ranking is the weighted
+average of both: `weight` for this model, the rest for the earlier one.
+"""
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "linear_intent_model.skops"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(IntentClassifier, GraphComponent):
+    """TF-IDF (words 1-2, characters 1-4 within words) + logistic regression."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "C": 10.0,                  # weak regularisation: the classes are many and small
+            "word_ngrams": [1, 2],
+            "char_ngrams": [1, 4],
+            "max_iter": 2000,
+            "random_state": 2024,
+            "ranking_length": 10,
+            "blend_with_previous": False,
+            "weight": 0.5,              # share of this model in a blend
+        }
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["sklearn", "skops"]
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 pipeline: Optional[Any] = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.pipeline = pipeline
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "LinearIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    def _build(self) -> Any:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline, make_union
+
+        c = self.config
+        features = make_union(
+            TfidfVectorizer(lowercase=True, sublinear_tf=True, ngram_range=tuple(c["word_ngrams"])),
+            TfidfVectorizer(lowercase=True, sublinear_tf=True, analyzer="char_wb",
+                            ngram_range=tuple(c["char_ngrams"])),
+        )
+        return make_pipeline(features, LogisticRegression(C=c["C"], max_iter=c["max_iter"],
+                                                          random_state=c["random_state"]))
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if len({e.get(INTENT) for e in examples}) < 2:
+            logger.warning("LinearIntentClassifier needs at least two intents; not trained.")
+            return self._resource
+        self.pipeline = self._build()
+        self.pipeline.fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
+        self.persist()
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self.pipeline is None:
+            return messages
+        texts = [m.get(TEXT) or "" for m in messages]
+        probabilities = self.pipeline.predict_proba(texts)
+        classes = [str(c) for c in self.pipeline.classes_]
+        for message, row in zip(messages, probabilities):
+            scores = dict(zip(classes, row.tolist()))
+            if self.config["blend_with_previous"]:
+                scores = self._blend(scores, message.get(INTENT_RANKING_KEY) or [])
+            ranking = sorted(({"name": n, "confidence": float(p)} for n, p in scores.items()),
+                             key=lambda r: -r["confidence"])
+            message.set(INTENT, ranking[0], add_to_output=True)
+            length = self.config["ranking_length"]
+            message.set(INTENT_RANKING_KEY, ranking[:length] if length > 0 else ranking, add_to_output=True)
+        return messages
+
+    def _blend(self, ours: Dict[str, float], previous: List[Dict[str, Any]]) -> Dict[str, float]:
+        """Weighted average with an earlier classifier's ranking (an intent missing
+        from that ranking counts as 0 there)."""
+        if not previous:
+            return ours
+        theirs = {r["name"]: float(r["confidence"]) for r in previous}
+        w = float(self.config["weight"])
+        names = set(ours) | set(theirs)
+        return {n: w * ours.get(n, 0.0) + (1 - w) * theirs.get(n, 0.0) for n in names}
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as directory:
+            sio.dump(self.pipeline, directory / MODEL_FILE)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
+        import skops.io as sio
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                path = directory / MODEL_FILE
+                # Only the types this component itself writes are trusted.
+                untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+                if untrusted:
+                    raise ValueError(f"unexpected types in {path.name}: {untrusted}")
+                pipeline = sio.load(path, trusted=TRUSTED_TYPES)
+        except (ValueError, FileNotFoundError) as error:
+            logger.warning(f"LinearIntentClassifier could not be loaded ({error}); it will not classify.")
+            pipeline = None
+        return cls(config, model_storage, resource, pipeline)
+
+
+# The one type in a fitted TF-IDF + logistic regression pipeline that skops
+# does not trust by default (TfidfTransformer keeps its idf as a sparse diagonal).
+TRUSTED_TYPES = ["scipy.sparse._csr.csr_matrix"]
