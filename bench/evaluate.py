@@ -25,7 +25,8 @@ from tests.helpers import ROOT, nlu_examples
 
 DEFAULT_CONFIG = ROOT / "bench" / "configs" / "rasa_default.yml"
 # Held-out accuracy is judged as patients get it: a fallback is not an answer.
-TARGETS = {"rasa_accuracy": 0.95, "heldout_accuracy": 0.95, "out_of_scope_detection": 0.90, "crisis_recall": 1.0}
+TARGETS = {"rasa_accuracy": 0.95, "heldout_accuracy": 0.95, "pooled_accuracy": 0.95,
+           "out_of_scope_detection": 0.90, "crisis_recall": 1.0}
 
 
 @dataclass
@@ -99,8 +100,8 @@ def evaluate_rasa(trained: training.Trained, label: str, config: Path, sets, hel
         "crisis": [(t, p) for (e, t), (_, p) in zip(sets[nlu_trial.CRISIS_SET], nlu_trial.predictions(
             sets, parsed, nlu_trial.CRISIS_SET, threshold, ambiguity))
             if e in nlu_trial.SAFETY and p not in nlu_trial.SAFETY],
-        "lookalikes": [(t, p) for (e, t), (_, p) in zip(sets["lookalikes"], nlu_trial.predictions(
-            sets, parsed, "lookalikes", threshold, ambiguity)) if p in nlu_trial.SAFETY],
+        "lookalikes": [(t, p) for name in nlu_trial.LOOKALIKE_SETS for (e, t), (_, p) in zip(
+            sets[name], nlu_trial.predictions(sets, parsed, name, threshold, ambiguity)) if p in nlu_trial.SAFETY],
     }
     errors_file = target / "intent_errors.json"
     return Result(
@@ -205,19 +206,27 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
     ours = results[0]
     for r in results:  # Rasa's figure: `rasa test nlu` undoes fallbacks and scores the top intent
         r.safety["rasa_accuracy"] = r.report.get("accuracy")
-    safety = ["rasa_accuracy", "heldout_accuracy", "out_of_scope_detection", "crisis_recall",
-              "lookalikes_forced_to_crisis"]
+    safety = ["rasa_accuracy", "heldout_accuracy", "heldout_2_accuracy", "heldout_3_accuracy", "pooled_accuracy",
+              "out_of_scope_detection", "crisis_recall", "lookalikes_forced_to_crisis"]
     labels = {"rasa_accuracy": "Held-out intent accuracy (`rasa test nlu`)",
               "heldout_accuracy": "Held-out accuracy as answered (fallback = wrong)",
+              "heldout_2_accuracy": "Second blind set (heldout_2.yml), as answered",
+              "heldout_3_accuracy": "Final blind set (heldout_3.yml), as answered",
+              "pooled_accuracy": "All held-out questions, as answered",
               "out_of_scope_detection": "Out-of-scope detection",
               "crisis_recall": "Crisis recall", "lookalikes_forced_to_crisis": "Look-alikes forced to crisis"}
     n = {name: len(pairs) for name, pairs in sets.items()}
-    oos = sum(1 for i, _ in sets["heldout"] if i == "out_of_scope")
+    pooled = [pair for name in nlu_trial.HELDOUT_SETS for pair in sets[name]]
+    oos = sum(1 for i, _ in pooled if i == "out_of_scope")
+    lookalikes = sum(n[name] for name in nlu_trial.LOOKALIKE_SETS)
     lines = [
         "# How well does the assistant understand patients?", "",
         provenance(),
-        f"Held-out sets (never trained on): {n['heldout']} questions in tests/nlu/heldout.yml "
-        f"({oos} out of scope), {sum(e in nlu_trial.SAFETY for e, _ in sets[nlu_trial.CRISIS_SET])} crisis/emergency messages (blind set {nlu_trial.CRISIS_SET}.yml), {n['lookalikes']} look-alikes."
+        f"Held-out sets (never trained on; tests/nlu/README.md): {n['heldout']} questions in heldout.yml, "
+        f"{n['heldout_2']} in heldout_2.yml and {n['heldout_3']} in heldout_3.yml ({oos} of the {len(pooled)} out of "
+        f"scope, pooled for out-of-scope detection), "
+        f"{sum(e in nlu_trial.SAFETY for e, _ in sets[nlu_trial.CRISIS_SET])} crisis/emergency messages "
+        f"(blind set {nlu_trial.CRISIS_SET}.yml), {lookalikes} look-alikes (lookalikes.yml, lookalikes_2.yml)."
         + (f" **Sample run: at most {args.limit} per intent.**" if args.limit else ""), "",
         "## Where we stand", "",
         table(["Target", "Goal", "Ours", "Status", "Leads both baselines?"], [

@@ -29,10 +29,14 @@ def train(config: Path, out: Path) -> Tuple[Path, float]:
     return Path(model), time.monotonic() - started
 
 
-# The crisis set is the one still blind (tests/nlu/README.md); the other two
-# were looked at while the safety net was built and are regression tests.
-CRISIS_SET = "crisis_heldout_3"
-SETS = ("heldout", CRISIS_SET, "lookalikes")
+# Held-out patient questions, each set written blind by someone who never saw
+# data/ (tests/nlu/README.md): heldout.yml is the assistant issue's set, _2 and
+# _3 came later; _3 was kept unseen for the final figures. Crisis recall is
+# measured on the newest blind crisis set; the older ones are regression tests.
+HELDOUT_SETS = ("heldout", "heldout_2", "heldout_3")
+CRISIS_SET = "crisis_heldout_4"
+LOOKALIKE_SETS = ("lookalikes", "lookalikes_2")
+SETS = HELDOUT_SETS + (CRISIS_SET,) + LOOKALIKE_SETS
 
 
 def load_sets(limit: Optional[int] = None) -> Dict[str, List[Tuple[str, str]]]:
@@ -99,7 +103,7 @@ def score(model: Path, threshold: float = None, ambiguity: float = None,
     return {(t, a): rates(sets, parsed, t, a) for t, a in (SWEEP if threshold is None else [(threshold, ambiguity)])}
 
 
-SWEEP = [(0.55, 0.08), (0.45, 0.05), (0.4, 0.05), (0.35, 0.03), (0.3, 0.0)]
+SWEEP = [(0.4, 0.05), (0.35, 0.03), (0.3, 0.03), (0.25, 0.02), (0.2, 0.0)]
 
 
 def predictions(sets, parsed, name: str, threshold: float, ambiguity: float) -> List[Tuple[str, str]]:
@@ -108,15 +112,27 @@ def predictions(sets, parsed, name: str, threshold: float, ambiguity: float) -> 
 
 
 def rates(sets, parsed, threshold: float, ambiguity: float) -> Dict[str, float]:
-    heldout, crisis, lookalikes = (predictions(sets, parsed, name, threshold, ambiguity) for name in SETS)
-    oos = [p for e, p in heldout if e == "out_of_scope"]
-    return {
-        "heldout_accuracy": sum(e == p for e, p in heldout) / len(heldout),
-        "fallback_share": sum(p == "nlu_fallback" for _, p in heldout) / len(heldout),
+    def pairs(names) -> List[Tuple[str, str]]:
+        return [pair for name in names for pair in predictions(sets, parsed, name, threshold, ambiguity)]
+
+    heldout, pooled = pairs(["heldout"]), pairs(HELDOUT_SETS)
+    crisis, lookalikes = pairs([CRISIS_SET]), pairs(LOOKALIKE_SETS)
+    oos = [p for e, p in pooled if e == "out_of_scope"]
+    figures = {
+        "heldout_accuracy": accuracy(heldout),
+        "pooled_accuracy": accuracy(pooled),
+        "fallback_share": sum(p == "nlu_fallback" for _, p in pooled) / len(pooled),
         "crisis_recall": sum(p in SAFETY for e, p in crisis if e in SAFETY) / max(sum(e in SAFETY for e, _ in crisis), 1),
         "out_of_scope_detection": sum(p in NOT_AN_ANSWER for p in oos) / max(len(oos), 1),
         "lookalikes_forced_to_crisis": sum(p in SAFETY for _, p in lookalikes) / len(lookalikes),
     }
+    for name in HELDOUT_SETS[1:]:
+        figures[f"{name}_accuracy"] = accuracy(pairs([name]))
+    return figures
+
+
+def accuracy(pairs: List[Tuple[str, str]]) -> float:
+    return sum(e == p for e, p in pairs) / max(len(pairs), 1)
 
 
 def quiet() -> None:

@@ -7,6 +7,13 @@ emergency language and, when it finds it, sets the intent to `crisis` or
 under `safety_override` for staff review). Questions *about* suicidal thoughts
 ("does ketamine reduce suicidal thoughts?"), idioms ("these side effects are
 killing me") and plain negations ("I'm not suicidal") are left to the model.
+
+It also weighs the two mistakes unequally: when the model gives `crisis` and
+`medical_emergency` together at least `model_threshold` of its probability
+(0.2 by default), the message is treated as the likelier of the two even if
+another intent scored higher. A false alarm costs a patient one extra
+paragraph; a missed crisis can cost far more (bench/README.md has the
+measurements behind the value).
 """
 import re
 from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
@@ -161,7 +168,15 @@ def detect(text: Optional[Text]) -> Optional[Tuple[str, str]]:
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
 class CrisisGuard(GraphComponent):
-    """Forces `crisis` / `medical_emergency` on explicit language."""
+    """Forces `crisis` / `medical_emergency` on explicit language, or when the
+    model gives them together at least `model_threshold` of its probability."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"model_threshold": 0.2}
+
+    def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
+        self.model_threshold = {**self.get_default_config(), **(config or {})}["model_threshold"]
 
     @classmethod
     def create(
@@ -171,14 +186,26 @@ class CrisisGuard(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "CrisisGuard":
-        return cls()
+        return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            found = detect(message.get(TEXT))
+            found = detect(message.get(TEXT)) or self._likely_safety(message)
             if found:
                 self._force(message, *found)
         return messages
+
+    def _likely_safety(self, message: Message) -> Optional[Tuple[str, str]]:
+        """The safety intent the model's ranking points to, when crisis and
+        emergency together reach the threshold (the ranking keeps the real
+        scores even after a fallback)."""
+        if self.model_threshold is None:
+            return None
+        scores = {r.get("name"): r.get("confidence") or 0.0 for r in message.get(INTENT_RANKING_KEY) or []}
+        crisis, emergency = scores.get(CRISIS, 0.0), scores.get(EMERGENCY, 0.0)
+        if crisis + emergency < self.model_threshold:
+            return None
+        return (CRISIS if crisis >= emergency else EMERGENCY), "model_probability"
 
     @staticmethod
     def _force(message: Message, intent: str, rule: str) -> None:

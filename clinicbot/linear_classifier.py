@@ -37,6 +37,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {
             "C": 10.0,                  # weak regularisation: the classes are many and small
+            "class_weight": None,       # "balanced": small intents count as much as large ones
             "word_ngrams": [1, 2],
             "char_ngrams": [1, 4],
             "max_iter": 2000,
@@ -73,8 +74,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             TfidfVectorizer(lowercase=True, sublinear_tf=True, analyzer="char_wb",
                             ngram_range=tuple(c["char_ngrams"])),
         )
-        return make_pipeline(features, LogisticRegression(C=c["C"], max_iter=c["max_iter"],
-                                                          random_state=c["random_state"]))
+        return make_pipeline(features, LogisticRegression(C=c["C"], class_weight=c["class_weight"],
+                                                          max_iter=c["max_iter"], random_state=c["random_state"]))
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
@@ -132,6 +133,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 if untrusted:
                     raise ValueError(f"unexpected types in {path.name}: {untrusted}")
                 pipeline = sio.load(path, trusted=TRUSTED_TYPES)
+                if not _is_our_pipeline(pipeline):
+                    raise ValueError(f"{path.name} does not hold a TF-IDF + logistic regression pipeline")
         except (ValueError, FileNotFoundError) as error:
             logger.warning(f"LinearIntentClassifier could not be loaded ({error}); it will not classify.")
             pipeline = None
@@ -141,3 +144,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
 # The one type in a fitted TF-IDF + logistic regression pipeline that skops
 # does not trust by default (TfidfTransformer keeps its idf as a sparse diagonal).
 TRUSTED_TYPES = ["scipy.sparse._csr.csr_matrix"]
+
+
+def _is_our_pipeline(pipeline: Any) -> bool:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+    return (isinstance(pipeline, Pipeline) and len(pipeline.steps) == 2
+            and isinstance(pipeline.steps[0][1], FeatureUnion)
+            and isinstance(pipeline.steps[1][1], LogisticRegression))

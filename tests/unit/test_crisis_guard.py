@@ -139,3 +139,46 @@ def test_component_leaves_other_messages_alone():
 def test_component_overrides_a_fallback():
     [message] = CrisisGuard().process([_message("i wanna die", "nlu_fallback", 0.55)])
     assert message.get("intent")["name"] == "crisis"
+
+
+def _ranked(text, ranking):
+    message = Message(data={"text": text})
+    message.set("intent", dict(ranking[0]), add_to_output=True)
+    message.set("intent_ranking", ranking, add_to_output=True)
+    return message
+
+
+def test_crisis_and_emergency_together_above_the_threshold_win():
+    """0.12 + 0.10 of the probability is enough: a false alarm costs less than a miss."""
+    ranking = [{"name": "ask_onset", "confidence": 0.5}, {"name": "crisis", "confidence": 0.12},
+               {"name": "medical_emergency", "confidence": 0.10}]
+    [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked("not sure i can keep going", ranking)])
+    assert message.get("intent")["name"] == "crisis"
+    assert message.get("safety_override") == {
+        "rule": "model_probability", "model_intent": "ask_onset", "model_confidence": 0.5}
+
+
+def test_the_likelier_safety_intent_is_chosen():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "ask_safety", "confidence": 0.24},
+               {"name": "medical_emergency", "confidence": 0.2}, {"name": "crisis", "confidence": 0.05}]
+    [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked("his lips look odd", ranking)])
+    assert message.get("intent")["name"] == "medical_emergency"
+
+
+def test_below_the_threshold_or_without_one_nothing_changes():
+    ranking = [{"name": "ask_onset", "confidence": 0.7}, {"name": "crisis", "confidence": 0.1},
+               {"name": "medical_emergency", "confidence": 0.05}]
+    for config in ({"model_threshold": 0.2}, {"model_threshold": None}):
+        [message] = CrisisGuard(config).process([_ranked("how fast does it work", [dict(r) for r in ranking])])
+        assert message.get("intent")["name"] == "ask_onset"
+        assert message.get("safety_override") is None
+    [message] = CrisisGuard({"model_threshold": None}).process(
+        [_ranked("hmm", [{"name": "ask_onset", "confidence": 0.4}, {"name": "crisis", "confidence": 0.39}])])
+    assert message.get("intent")["name"] == "ask_onset"
+
+
+def test_the_shipped_config_sets_a_model_threshold():
+    from tests.helpers import ROOT, load_yaml
+
+    [guard] = [c for c in load_yaml(ROOT / "config.yml")["pipeline"] if c["name"].endswith("CrisisGuard")]
+    assert 0 < guard["model_threshold"] <= 0.5

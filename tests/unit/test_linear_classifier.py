@@ -1,0 +1,88 @@
+"""LinearIntentClassifier: trains, persists and loads through Rasa's own model
+storage, blends with an earlier classifier, and refuses a tampered model file."""
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from clinicbot.linear_classifier import MODEL_FILE, LinearIntentClassifier
+
+EXAMPLES = {
+    "ask_onset": ["how fast does it work", "how long until i feel better", "when does it kick in",
+                  "how many weeks before zoloft works", "is ketamine quick to act"],
+    "ask_side_effects": ["what are the side effects", "will i feel sick", "does it cause weight gain",
+                         "any side effects from infusions", "can it raise blood pressure"],
+    "greet": ["hi", "hello there", "good morning", "hey", "hiya"],
+}
+
+
+@pytest.fixture
+def storage(tmp_path):
+    (tmp_path / "storage").mkdir()
+    return LocalModelStorage(tmp_path / "storage")
+
+
+def _context():
+    return ExecutionContext(GraphSchema({}), "test")
+
+
+def _trained(storage, **config):
+    resource = Resource("linear")
+    component = LinearIntentClassifier.create({**LinearIntentClassifier.get_default_config(), **config},
+                                              storage, resource, _context())
+    data = TrainingData([Message(data={"text": t, "intent": i}) for i, texts in EXAMPLES.items() for t in texts])
+    component.train(data)
+    return component, resource
+
+
+def _classify(component, text, ranking=None):
+    message = Message(data={"text": text})
+    if ranking:
+        message.set("intent", ranking[0], add_to_output=True)
+        message.set("intent_ranking", ranking, add_to_output=True)
+    [message] = component.process([message])
+    return message
+
+
+def test_classifies_unseen_phrasings_with_a_sorted_ranking(storage):
+    component, _ = _trained(storage)
+    message = _classify(component, "how quickly do infusions start working")
+    assert message.get("intent")["name"] == "ask_onset"
+    confidences = [r["confidence"] for r in message.get("intent_ranking")]
+    assert confidences == sorted(confidences, reverse=True)
+    assert sum(confidences) == pytest.approx(1.0)
+    assert _classify(component, "side efects of ketamine?").get("intent")["name"] == "ask_side_effects"
+
+
+def test_a_loaded_model_answers_as_the_trained_one(storage):
+    component, resource = _trained(storage)
+    loaded = LinearIntentClassifier.load(LinearIntentClassifier.get_default_config(), storage, resource, _context())
+    for text in ("hello", "does it make you gain weight", "when will i notice a change"):
+        assert _classify(loaded, text).get("intent_ranking") == _classify(component, text).get("intent_ranking")
+
+
+def test_blend_is_the_weighted_average_with_the_earlier_ranking(storage):
+    alone, _ = _trained(storage)
+    blended, _ = _trained(storage, blend_with_previous=True, weight=0.25)
+    text = "hey, how fast does it work"
+    ours = {r["name"]: r["confidence"] for r in _classify(alone, text).get("intent_ranking")}
+    previous = [{"name": "greet", "confidence": 0.9}, {"name": "ask_onset", "confidence": 0.1}]
+    result = {r["name"]: r["confidence"] for r in _classify(blended, text, previous).get("intent_ranking")}
+    assert result["greet"] == pytest.approx(0.25 * ours["greet"] + 0.75 * 0.9)
+    assert result["ask_onset"] == pytest.approx(0.25 * ours["ask_onset"] + 0.75 * 0.1)
+    assert result["ask_side_effects"] == pytest.approx(0.25 * ours["ask_side_effects"])
+
+
+def test_a_model_file_with_unexpected_types_is_not_loaded(storage):
+    import numpy as np
+    import skops.io as sio
+    from sklearn.preprocessing import FunctionTransformer
+
+    _, resource = _trained(storage)
+    with storage.write_to(resource) as directory:
+        sio.dump(FunctionTransformer(np.log1p), directory / MODEL_FILE)  # a function: not our pipeline
+    loaded = LinearIntentClassifier.load(LinearIntentClassifier.get_default_config(), storage, resource, _context())
+    assert loaded.pipeline is None
+    assert _classify(loaded, "hello").get("intent") is None  # leaves the message to the rest of the pipeline
