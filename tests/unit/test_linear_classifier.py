@@ -86,3 +86,20 @@ def test_a_model_file_with_unexpected_types_is_not_loaded(storage):
     loaded = LinearIntentClassifier.load(LinearIntentClassifier.get_default_config(), storage, resource, _context())
     assert loaded.pipeline is None
     assert _classify(loaded, "hello").get("intent") is None  # leaves the message to the rest of the pipeline
+
+
+@pytest.mark.parametrize("text", ["how fast does it work", "HELLO!!", "", "zzzz qqqq", "weight gain? or sick"])
+def test_the_fast_scorer_gives_the_pipelines_probabilities(storage, text):
+    component, _ = _trained(storage)
+    expected = dict(zip(component.pipeline.classes_, component.pipeline.predict_proba([text])[0]))
+    got = {r["name"]: r["confidence"] for r in _classify(component, text).get("intent_ranking")}
+    assert got == pytest.approx(expected)
+
+
+def test_two_intents_are_scored_like_the_pipeline(storage):
+    component, _ = _trained(storage)
+    data = TrainingData([Message(data={"text": t, "intent": i}) for i in ("greet", "ask_onset") for t in EXAMPLES[i]])
+    component.train(data)
+    expected = dict(zip(component.pipeline.classes_, component.pipeline.predict_proba(["hey there"])[0]))
+    got = {r["name"]: r["confidence"] for r in _classify(component, "hey there").get("intent_ranking")}
+    assert got == pytest.approx(expected) and max(got, key=got.get) == "greet"
