@@ -4,7 +4,8 @@
 
 Prints training time, held-out intent accuracy, crisis recall, out-of-scope
 detection and look-alike false alarms for each config: the numbers used to
-tune config.yml (bench/README.md)."""
+tune config.yml (bench/README.md). The final blind set (heldout_3.yml) is left
+out, so that tuning never sees it; `make evaluate` reports it."""
 import asyncio
 import logging
 import sys
@@ -37,12 +38,16 @@ HELDOUT_SETS = ("heldout", "heldout_2", "heldout_3")
 CRISIS_SET = "crisis_heldout_4"
 LOOKALIKE_SETS = ("lookalikes", "lookalikes_2")
 SETS = HELDOUT_SETS + (CRISIS_SET,) + LOOKALIKE_SETS
+# What a tuning run scores: everything but the final blind set, so that tuning
+# never looks at it (make evaluate reports it).
+FINAL_SET = "heldout_3"
+TUNING_SETS = tuple(name for name in SETS if name != FINAL_SET)
 
 
-def load_sets(limit: Optional[int] = None) -> Dict[str, List[Tuple[str, str]]]:
+def load_sets(limit: Optional[int] = None, names=SETS) -> Dict[str, List[Tuple[str, str]]]:
     """The held-out sets as (intent, text) pairs; `limit` keeps the first few
     examples of each intent (smoke tests)."""
-    sets = {name: nlu_examples(ROOT / "tests" / "nlu" / f"{name}.yml") for name in SETS}
+    sets = {name: nlu_examples(ROOT / "tests" / "nlu" / f"{name}.yml") for name in names}
     if limit is None:
         return sets
     kept = {}
@@ -98,7 +103,7 @@ def decide(parsed: dict, threshold: float, ambiguity: float) -> str:
 
 def score(model: Path, threshold: float = None, ambiguity: float = None,
           limit: Optional[int] = None) -> Dict[Tuple[float, float], Dict[str, float]]:
-    sets = load_sets(limit)
+    sets = load_sets(limit, TUNING_SETS)
     parsed = asyncio.run(parse_sets(model, sets))
     return {(t, a): rates(sets, parsed, t, a) for t, a in (SWEEP if threshold is None else [(threshold, ambiguity)])}
 
@@ -115,7 +120,8 @@ def rates(sets, parsed, threshold: float, ambiguity: float) -> Dict[str, float]:
     def pairs(names) -> List[Tuple[str, str]]:
         return [pair for name in names for pair in predictions(sets, parsed, name, threshold, ambiguity)]
 
-    heldout, pooled = pairs(["heldout"]), pairs(HELDOUT_SETS)
+    present = [name for name in HELDOUT_SETS if name in sets]
+    heldout, pooled = pairs(["heldout"]), pairs(present)
     crisis, lookalikes = pairs([CRISIS_SET]), pairs(LOOKALIKE_SETS)
     oos = [p for e, p in pooled if e == "out_of_scope"]
     figures = {
@@ -126,7 +132,7 @@ def rates(sets, parsed, threshold: float, ambiguity: float) -> Dict[str, float]:
         "out_of_scope_detection": sum(p in NOT_AN_ANSWER for p in oos) / max(len(oos), 1),
         "lookalikes_forced_to_crisis": sum(p in SAFETY for _, p in lookalikes) / len(lookalikes),
     }
-    for name in HELDOUT_SETS[1:]:
+    for name in present[1:]:
         figures[f"{name}_accuracy"] = accuracy(pairs([name]))
     return figures
 
