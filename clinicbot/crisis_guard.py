@@ -62,6 +62,8 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     # Farewells and putting affairs in order.
     ("affairs_in_order", r"\btell\s+(?:dr\.?\s+\w+|my\s+(?:doctor|therapist|family|kids|mom|mum|dad))\s+(?:goodbye|i'?m\s+sorry)\b|\b(?:the|my)\s+last\s+message\b|\bsorry\s+to\s+whoever\s+reads\s+this\b|\bwo\s*n[o']?t\s+(?:be\s+)?need(?:ing)?\s+(?:them|it|these|those)\b|\bif\s+i'?m\s+(?:gone|not\s+(?:around|here|alive))\b|\bclosing\s+up\s+shop\b|\bgave\s+away\s+my\s+(?:cat|dog|pets?|things|stuff)\b|\bwr(?:ote|ite|iting|itten)\s+(?:my\s+)?(?:will|goodbye\s+(?:letters?|notes?))\b"),
     # Burden and hopelessness.
+    # Spanish, the language US clinics most often hear besides English.
+    ("spanish", r"\b(?:quiero|quisiera|voy\s+a|pienso\s+en|ganas\s+de)\s+(?:morir(?:me)?|matarme|suicidarme|quitarme\s+la\s+vida)\b|\bme\s+quiero\s+morir\b|\bno\s+quiero\s+(?:vivir|seguir\s+viviendo|estar\s+aqu[ií]|despertar)\b|\bsuicidarme\b|\bhacerme\s+da[ñn]o\b|\bno\s+vale\s+la\s+pena\s+vivir\b"),
     ("hopeless", r"\bi'?m\s+(?:a|such\s+a|just\s+a)\s+burden\b|\bdeserve\s+(?:a\s+)?better\s+(?:mom|mother|dad|father|parent|wife|husband|partner)\s+than\s+(?:me|this)\b|\b(?:never|not)\s+going\s+to\s+get\s+better\b|\bdo\s*n[o']?t\s+(?:think\s+i\s+)?have\s+(?:days|long|much\s+time)\s+left\b|\bdo\s*n[o']?t\s+think\s+i(?:'ll|\s+will)?\s+make\s+it\s+(?:to|through)\b|\bend\s+the\s+joke\b|\bwhat'?s\s+the\s+point\s+of\s+(?:any\s+of\s+it|living|anything|going\s+on)\b|\bno\s+more\s+(?:pills\s+)?no\s+more\b|\bstopped\s+(?:eating|my\s+meds)[^.!?]{0,20}\bon\s+purpose\b|\bctb\b|\bsewerslide\b|\bi'?m\s+done\s+(?:trying|with\s+everything|with\s+it\s+all)\b|\bdoes\s*n[o']?t\s+want\s+to\s+(?:live|be\s+alive)\b"),
 ]
 
@@ -77,6 +79,7 @@ _EMERGENCY_RULES: List[Tuple[str, str]] = [
     ("heart_or_stroke", r"\bchest\s+pains?\b[^.!?]{0,60}\b(?:arm|jaw)\b|\b(?:arm|jaw|face)\b[^.!?]{0,30}\b(?:numb|drooping)\b|\bslurr\w*\s+(?:speech|words)\b"),
     ("seizure_signs", r"\bfoaming\s+at\s+the\s+mouth\b|\bshaking\s+all\s+over\b|\b(?:jerking|convulsing)\b|\bbit\s+(?:my|his|her|their)\s+tongue\b"),
     ("bleeding", r"\bwo\s*n[o']?t\s+stop\s+bleeding\b|\bblood\s+everywhere\b|\bcut\s+(?:her|his|my|their)\s+wrists?\b"),
+    ("spanish_emergency", r"\bno\s+(?:puedo|puede)\s+respirar\b|\b(?:tom[eé]|se\s+tom[oó])\s+(?:demasiadas|todas\s+(?:las|mis|sus))\s+(?:pastillas|p[ií]ldoras|medicinas)\b|\bno\s+(?:responde|despierta)\b"),
     ("toxic_reaction", r"\b(?:high\s+)?fever\b[^.!?]{0,60}\b(?:stiff|rigid|confused)\b"),
 ]
 

@@ -10,6 +10,9 @@ from tests.helpers import training_examples
 
 CRISIS = [
     "honestly i think i'm going to kill myself this weekend",
+    "me quiero morir, ya no puedo mas",
+    "tengo ganas de matarme esta noche",
+    "no quiero seguir viviendo así",
     "Im feeling really sucidal tonight",
     "i am suicidle and i dont know what to do",
     "I want to die. Nothing helps.",
@@ -50,6 +53,8 @@ CRISIS = [
 
 EMERGENCY = [
     "I just took way too many of my sertraline",
+    "mi hermano se tomó todas sus pastillas",
+    "ayuda, mi mamá no puede respirar",
     "my chest hurts really bad after the infusion",
     "i cant breathe properly",
     "she overdosed and won't wake up",
@@ -63,6 +68,8 @@ EMERGENCY = [
 
 LOOKALIKES = [
     "does ketamine reduce suicidal thoughts?",
+    "¿la ketamina ayuda con los pensamientos suicidas?",
+    "quiero saber cuánto cuesta una infusión",
     "these side effects are killing me",
     "I'm not suicidal, just curious how fast it works",
     "what does the research say about suicide risk and SSRIs",
