@@ -207,13 +207,14 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
     for r in results:  # Rasa's figure: `rasa test nlu` undoes fallbacks and scores the top intent
         r.safety["rasa_accuracy"] = r.report.get("accuracy")
     safety = ["rasa_accuracy", "heldout_accuracy", "heldout_2_accuracy", "heldout_3_accuracy", "pooled_accuracy",
-              "out_of_scope_detection", "crisis_recall", "lookalikes_forced_to_crisis"]
+              "out_of_scope_detection", "out_of_scope_strict", "crisis_recall", "lookalikes_forced_to_crisis"]
     labels = {"rasa_accuracy": "Held-out intent accuracy (`rasa test nlu`)",
               "heldout_accuracy": "Held-out accuracy as answered (fallback = wrong)",
               "heldout_2_accuracy": "Second blind set (heldout_2.yml), as answered",
               "heldout_3_accuracy": "Final blind set (heldout_3.yml), as answered",
               "pooled_accuracy": "All held-out questions, as answered",
               "out_of_scope_detection": "Out-of-scope detection",
+              "out_of_scope_strict": "Out-of-scope given the out-of-scope reply (strict)",
               "crisis_recall": "Crisis recall", "lookalikes_forced_to_crisis": "Look-alikes forced to crisis"}
     n = {name: len(pairs) for name, pairs in sets.items()}
     pooled = [pair for name in nlu_trial.HELDOUT_SETS for pair in sets[name]]
@@ -246,7 +247,8 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
         "`rasa test nlu` undoes fallback predictions and scores the top intent; \"as answered\" counts a "
         "fallback (\"did you mean…?\") as wrong, as a patient sees it. Crisis recall counts `crisis` and "
         "`medical_emergency` as caught. Out-of-scope detection: held-out `out_of_scope` questions that got no FAQ "
-        "answer (out_of_scope, nlu_fallback, clinic info, personal advice or request_human). The TF-IDF baseline "
+        "answer (out_of_scope, nlu_fallback, clinic info, personal advice, request_human, or a crisis/emergency "
+        "reply); the strict figure counts a crisis/emergency reply as a miss. The TF-IDF baseline "
         "has no fallback, so it always answers its top intent.", "",
         "## Per intent, held-out set", "",
         per_intent(results), "",

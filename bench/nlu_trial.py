@@ -129,7 +129,11 @@ def rates(sets, parsed, threshold: float, ambiguity: float) -> Dict[str, float]:
         "pooled_accuracy": accuracy(pooled),
         "fallback_share": sum(p == "nlu_fallback" for _, p in pooled) / len(pooled),
         "crisis_recall": sum(p in SAFETY for e, p in crisis if e in SAFETY) / max(sum(e in SAFETY for e, _ in crisis), 1),
-        "out_of_scope_detection": sum(p in NOT_AN_ANSWER for p in oos) / max(len(oos), 1),
+        # The definition: an off-topic question gets no FAQ answer (a
+        # safety reply is not one). The strict figure also counts a crisis or
+        # emergency reply as a miss: it is safe, but not what the patient needed.
+        "out_of_scope_detection": sum(p in NOT_AN_ANSWER or p in SAFETY for p in oos) / max(len(oos), 1),
+        "out_of_scope_strict": sum(p in NOT_AN_ANSWER for p in oos) / max(len(oos), 1),
         "lookalikes_forced_to_crisis": sum(p in SAFETY for _, p in lookalikes) / len(lookalikes),
     }
     for name in present[1:]:

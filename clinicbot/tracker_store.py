@@ -4,14 +4,17 @@ The assistant has already understood the original message when the tracker
 is saved; only the stored copy is redacted. Enabled in endpoints.yml as
 `type: clinicbot.tracker_store.RedactingSQLTrackerStore`."""
 import copy
-from typing import Any, Iterator
+import itertools
+import json
+from typing import Any, Dict, Iterator, Optional, Text
 
 import sqlalchemy as sa
 import sqlalchemy.orm
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from clinicbot.redaction import redact
 
@@ -39,6 +42,24 @@ def _sqlite_write_ahead_log(connection, _record) -> None:
     cursor.close()
 
 
+# The events of a conversation's latest session (from its last SessionStarted,
+# or all of them when there is none), in the order they were stored: what
+# Rasa's SQLTrackerStore._event_query selects, written once as plain SQL.
+# Rasa builds that query with the ORM for every message, twice; under load
+# building and compiling it, and turning rows into ORM objects, took about a
+# third of the server's time (bench/profile.py).
+_LATEST_SESSION = """
+    FROM events
+    WHERE sender_id = :sender_id
+      AND (timestamp >= (SELECT max(timestamp) FROM events
+                         WHERE sender_id = :sender_id AND type_name = :session_started)
+           OR NOT EXISTS (SELECT 1 FROM events
+                          WHERE sender_id = :sender_id AND type_name = :session_started))
+"""
+_SELECT_LATEST_SESSION = sa.text(f"SELECT data {_LATEST_SESSION} ORDER BY id")
+_COUNT_LATEST_SESSION = sa.text(f"SELECT count(*) {_LATEST_SESSION}")
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,7 +75,44 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
+    @staticmethod
+    def _parameters(sender_id: Text) -> Dict[str, Text]:
+        return {"sender_id": sender_id, "session_started": SessionStarted.type_name}
+
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
+                        ) -> Optional[DialogueStateTracker]:
+        if fetch_events_from_all_sessions:  # the full history: rare, Rasa's own query
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        with self.session_scope() as session:
+            rows = session.execute(_SELECT_LATEST_SESSION, self._parameters(sender_id)).scalars().all()
+        if not (self.domain and rows):
+            return None
+        return DialogueStateTracker.from_dict(sender_id, [json.loads(row) for row in rows], self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save (new events only, redacted), with one plain count query
+        and one multi-row insert instead of ORM objects."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [self._row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
+
     def _additional_events(self, session, tracker: DialogueStateTracker) -> Iterator[Event]:
-        # The events the base class is about to write; nothing else changes.
-        for event in super()._additional_events(session, tracker):
+        stored = session.execute(_COUNT_LATEST_SESSION, self._parameters(tracker.sender_id)).scalar()
+        for event in itertools.islice(tracker.events, stored, len(tracker.events)):
             yield redacted(event)
+
+    @staticmethod
+    def _row(sender_id: Text, event: Event) -> Dict[str, Any]:
+        """The columns Rasa's SQLTrackerStore writes for an event."""
+        data = event.as_dict()
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
