@@ -7,7 +7,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinicbot.linear_classifier import MODEL_FILE, LinearIntentClassifier
+from clinicbot.linear_classifier import ARRAYS_FILE, SETTINGS_FILE, LinearIntentClassifier
 
 EXAMPLES = {
     "ask_onset": ["how fast does it work", "how long until i feel better", "when does it kick in",
@@ -75,17 +75,28 @@ def test_blend_is_the_weighted_average_with_the_earlier_ranking(storage):
     assert result["ask_side_effects"] == pytest.approx(0.25 * ours["ask_side_effects"])
 
 
-def test_a_model_file_with_unexpected_types_is_not_loaded(storage):
+def test_a_model_file_holding_pickled_objects_is_not_loaded(storage):
+    """The arrays are read with allow_pickle=False: a tampered file cannot run code."""
     import numpy as np
-    import skops.io as sio
-    from sklearn.preprocessing import FunctionTransformer
 
     _, resource = _trained(storage)
     with storage.write_to(resource) as directory:
-        sio.dump(FunctionTransformer(np.log1p), directory / MODEL_FILE)  # a function: not our pipeline
+        np.savez(directory / ARRAYS_FILE, bias=np.array([object()], dtype=object))
     loaded = LinearIntentClassifier.load(LinearIntentClassifier.get_default_config(), storage, resource, _context())
-    assert loaded.pipeline is None
+    assert loaded.scorer is None
     assert _classify(loaded, "hello").get("intent") is None  # leaves the message to the rest of the pipeline
+
+
+def test_a_model_whose_parts_do_not_fit_together_is_not_loaded(storage):
+    import json
+
+    _, resource = _trained(storage)
+    with storage.write_to(resource) as directory:
+        settings = json.loads((directory / SETTINGS_FILE).read_text())
+        settings["classes"].append("extra_intent")
+        (directory / SETTINGS_FILE).write_text(json.dumps(settings))
+    loaded = LinearIntentClassifier.load(LinearIntentClassifier.get_default_config(), storage, resource, _context())
+    assert loaded.scorer is None
 
 
 @pytest.mark.parametrize("text", ["how fast does it work", "HELLO!!", "", "zzzz qqqq", "weight gain? or sick"])
