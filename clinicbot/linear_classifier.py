@@ -1,5 +1,5 @@
 """An intent classifier on TF-IDF word and character n-grams with a logistic
-regression, which can also blend its probabilities with an earlier classifier's.
+regression.
 
 Measured on held-out patient questions (bench/README.md), a linear model on
 sublinear TF-IDF features generalises from our ~1,700 examples as well as
@@ -11,10 +11,6 @@ The model is stored without pickle: the n-gram vocabularies and settings as
 JSON, the numbers as a NumPy archive read with allow_pickle=False, so a model
 file cannot run code when it is loaded (and it loads in a fraction of a
 second; skops took 10 s of the server's start-up).
-
-With `blend_with_previous: true` and a classifier earlier in the pipeline (e.g.
-DIETClassifier with `ranking_length: 0`), the final ranking is the weighted
-average of both: `weight` for this model, the rest for the earlier one.
 """
 import json
 import logging
@@ -57,8 +53,6 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "max_iter": 2000,
             "random_state": 2024,
             "ranking_length": 10,
-            "blend_with_previous": False,
-            "weight": 0.5,              # share of this model in a blend
         }
 
     @staticmethod
@@ -120,24 +114,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             return messages
         for message in messages:
             scores = self.scorer.probabilities(message.get(TEXT) or "")
-            if self.config["blend_with_previous"]:
-                scores = self._blend(scores, message.get(INTENT_RANKING_KEY) or [])
             ranking = sorted(({"name": n, "confidence": float(p)} for n, p in scores.items()),
                              key=lambda r: -r["confidence"])
             message.set(INTENT, ranking[0], add_to_output=True)
             length = self.config["ranking_length"]
             message.set(INTENT_RANKING_KEY, ranking[:length] if length > 0 else ranking, add_to_output=True)
         return messages
-
-    def _blend(self, ours: Dict[str, float], previous: List[Dict[str, Any]]) -> Dict[str, float]:
-        """Weighted average with an earlier classifier's ranking (an intent missing
-        from that ranking counts as 0 there)."""
-        if not previous:
-            return ours
-        theirs = {r["name"]: float(r["confidence"]) for r in previous}
-        w = float(self.config["weight"])
-        names = set(ours) | set(theirs)
-        return {n: w * ours.get(n, 0.0) + (1 - w) * theirs.get(n, 0.0) for n in names}
 
 
 def _vectorizer_settings(config: Dict[Text, Any]) -> List[Dict[str, Any]]:

@@ -1,5 +1,5 @@
 """LinearIntentClassifier: trains, persists and loads through Rasa's own model
-storage, blends with an earlier classifier, and refuses a tampered model file."""
+storage, scores as scikit-learn does, and refuses a tampered model file."""
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -37,11 +37,8 @@ def _trained(storage, **config):
     return component, resource
 
 
-def _classify(component, text, ranking=None):
+def _classify(component, text):
     message = Message(data={"text": text})
-    if ranking:
-        message.set("intent", ranking[0], add_to_output=True)
-        message.set("intent_ranking", ranking, add_to_output=True)
     [message] = component.process([message])
     return message
 
@@ -61,18 +58,6 @@ def test_a_loaded_model_answers_as_the_trained_one(storage):
     loaded = LinearIntentClassifier.load(LinearIntentClassifier.get_default_config(), storage, resource, _context())
     for text in ("hello", "does it make you gain weight", "when will i notice a change"):
         assert _classify(loaded, text).get("intent_ranking") == _classify(component, text).get("intent_ranking")
-
-
-def test_blend_is_the_weighted_average_with_the_earlier_ranking(storage):
-    alone, _ = _trained(storage)
-    blended, _ = _trained(storage, blend_with_previous=True, weight=0.25)
-    text = "hey, how fast does it work"
-    ours = {r["name"]: r["confidence"] for r in _classify(alone, text).get("intent_ranking")}
-    previous = [{"name": "greet", "confidence": 0.9}, {"name": "ask_onset", "confidence": 0.1}]
-    result = {r["name"]: r["confidence"] for r in _classify(blended, text, previous).get("intent_ranking")}
-    assert result["greet"] == pytest.approx(0.25 * ours["greet"] + 0.75 * 0.9)
-    assert result["ask_onset"] == pytest.approx(0.25 * ours["ask_onset"] + 0.75 * 0.1)
-    assert result["ask_side_effects"] == pytest.approx(0.25 * ours["ask_side_effects"])
 
 
 def test_a_model_file_holding_pickled_objects_is_not_loaded(storage):
