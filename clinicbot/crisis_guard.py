@@ -167,6 +167,12 @@ def detect(text: Optional[Text]) -> Optional[Tuple[str, str]]:
     return None
 
 
+# Fragments such as "ok and" or "the one" spread the model's probability thinly
+# over every intent, the two safety intents included; they are left to the
+# model and the fallback (explicit crisis words in them are still caught).
+MODEL_RULE_MIN_WORDS = 3
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
@@ -202,7 +208,7 @@ class CrisisGuard(GraphComponent):
         """The safety intent the model's ranking points to, when crisis and
         emergency together reach the threshold (the ranking keeps the real
         scores even after a fallback)."""
-        if self.model_threshold is None:
+        if self.model_threshold is None or len((message.get(TEXT) or "").split()) < MODEL_RULE_MIN_WORDS:
             return None
         scores = {r.get("name"): r.get("confidence") or 0.0 for r in message.get(INTENT_RANKING_KEY) or []}
         crisis, emergency = scores.get(CRISIS, 0.0), scores.get(EMERGENCY, 0.0)

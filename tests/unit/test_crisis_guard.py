@@ -189,3 +189,13 @@ def test_the_shipped_config_sets_a_model_threshold():
 
     [guard] = [c for c in load_yaml(ROOT / "config.yml")["pipeline"] if c["name"].endswith("CrisisGuard")]
     assert 0 < guard["model_threshold"] <= 0.5
+
+
+def test_two_word_fragments_are_left_to_the_model():
+    """"ok and" spreads the probability over every intent; it is not a crisis."""
+    ranking = [{"name": "affirm", "confidence": 0.29}, {"name": "medical_emergency", "confidence": 0.12},
+               {"name": "crisis", "confidence": 0.1}]
+    [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked("ok and", ranking)])
+    assert message.get("intent")["name"] == "affirm"
+    [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked("ok and then", [dict(r) for r in ranking])])
+    assert message.get("intent")["name"] == "medical_emergency"
