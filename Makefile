@@ -58,7 +58,7 @@ test-stories: train ## Conversation tests with real user text
 test-integration: train ## Held-out accuracy and end-to-end tests on real servers
 	$(PY) -m pytest tests/integration
 
-test-console: train ## Staff console tests (SQLite and PostgreSQL)
+test-console: train browser ## Staff console tests (SQLite and PostgreSQL; one in chromium)
 	$(PY) -m pytest tests/console
 
 test-web: train web-install browser ## Demo page and widget in a real browser
