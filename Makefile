@@ -89,7 +89,7 @@ $(EMOJI_FONT):
 run-cluster: train nginx ## Two Rasa servers behind nginx, PostgreSQL + Redis (README "Scaling out")
 	$(PY) -m clinicbot.cluster
 
-test-cluster: train nginx ## Scale-out tests: order, a server dying, faults, bad input, locked doors
+test-cluster: train nginx bench-install ## Scale-out tests: order, a server dying, faults, bad input, locked doors
 	$(PY) -m pytest tests/cluster
 
 soak: train nginx ## Steady load on the cluster, memory over time (SOAK_MINUTES, default 10)
