@@ -124,8 +124,11 @@ def test_start_over_restarts_the_conversation(page_url, visit, bot, where):
     widget.wait_for_replies(widget.ask("how fast does ketamine work?"), "hours")
     old_session = widget.session_id()
 
-    page.locator(where).get_by_role("button", name="Start over").click()
-    greeting = widget.greeting()  # the page reloads and reopens the chat
+    # The page reloads once Rasa has answered the restart; wait for that load,
+    # or the old page's greeting is read while it goes away.
+    with page.expect_navigation():
+        page.locator(where).get_by_role("button", name="Start over").click()
+    greeting = widget.greeting()  # the reloaded page reopens the chat
     assert "automated assistant" in greeting
     expect(page.locator(REPLY)).to_have_count(1)
     assert widget.user_messages() == []
