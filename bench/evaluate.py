@@ -25,7 +25,7 @@ from tests.helpers import ROOT, nlu_examples
 
 DEFAULT_CONFIG = ROOT / "bench" / "configs" / "rasa_default.yml"
 # Held-out accuracy is judged as patients get it: a fallback is not an answer.
-TARGETS = {"rasa_accuracy": 0.95, "heldout_accuracy": 0.95, "pooled_accuracy": 0.95,
+TARGETS = {"rasa_accuracy": 0.95, "heldout_4_accuracy": 0.95, "pooled_accuracy": 0.95,
            "out_of_scope_detection": 0.90, "crisis_recall": 1.0}
 
 
@@ -118,7 +118,7 @@ def evaluate_baseline(sets) -> Result:
     model, seconds = baseline.train()
     parsed = {name: baseline.parse(model, [t for _, t in pairs]) for name, pairs in sets.items()}
     return Result("tfidf", "TF-IDF + logistic regression (scikit-learn)",
-                  baseline.intent_report(model, sets["heldout"]), nlu_trial.rates(sets, parsed, 0.0, 0.0),
+                  baseline.intent_report(model, sets[nlu_trial.FINAL_SET]), nlu_trial.rates(sets, parsed, 0.0, 0.0),
                   seconds, trained_note="trained in this run")
 
 
@@ -174,9 +174,10 @@ def main(argv: List[str] = None) -> int:
     nlu_trial.quiet()
 
     sets = nlu_trial.load_sets(args.limit)
-    heldout_file = ROOT / "tests" / "nlu" / "heldout.yml"
+    # Rasa's own per-intent report is on the final blind set, the honest one.
+    heldout_file = ROOT / "tests" / "nlu" / f"{nlu_trial.FINAL_SET}.yml"
     if args.limit:
-        heldout_file = write_nlu(sets["heldout"], out / "heldout-sample.yml")
+        heldout_file = write_nlu(sets[nlu_trial.FINAL_SET], out / "heldout-sample.yml")
     ours = (training.existing("ours", Path(args.model)) if args.model
             else training.train("ours", ROOT / "config.yml"))
     print(f"ours: {ours.path.name} ({'cached' if ours.cached else f'trained in {ours.seconds:.0f}s'})", flush=True)
@@ -206,12 +207,14 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
     ours = results[0]
     for r in results:  # Rasa's figure: `rasa test nlu` undoes fallbacks and scores the top intent
         r.safety["rasa_accuracy"] = r.report.get("accuracy")
-    safety = ["rasa_accuracy", "heldout_accuracy", "heldout_2_accuracy", "heldout_3_accuracy", "pooled_accuracy",
+    safety = ["rasa_accuracy", "heldout_4_accuracy", "heldout_accuracy", "heldout_2_accuracy", "heldout_3_accuracy",
+              "pooled_accuracy",
               "out_of_scope_detection", "out_of_scope_strict", "crisis_recall", "lookalikes_forced_to_crisis"]
-    labels = {"rasa_accuracy": "Held-out intent accuracy (`rasa test nlu`)",
-              "heldout_accuracy": "Held-out accuracy as answered (fallback = wrong)",
-              "heldout_2_accuracy": "Second blind set (heldout_2.yml), as answered",
-              "heldout_3_accuracy": "Final blind set (heldout_3.yml), as answered",
+    labels = {"rasa_accuracy": "Final blind set, intent accuracy (`rasa test nlu`)",
+              "heldout_4_accuracy": "Final blind set (heldout_4.yml), as answered (fallback = wrong)",
+              "heldout_accuracy": "First held-out set (heldout.yml), as answered",
+              "heldout_2_accuracy": "Second set (heldout_2.yml), as answered",
+              "heldout_3_accuracy": "Third set (heldout_3.yml), as answered",
               "pooled_accuracy": "All held-out questions, as answered",
               "out_of_scope_detection": "Out-of-scope detection",
               "out_of_scope_strict": "Out-of-scope given the out-of-scope reply (strict)",
@@ -223,11 +226,13 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
     lines = [
         "# How well does the assistant understand patients?", "",
         provenance(),
-        f"Held-out sets (never trained on; tests/nlu/README.md): {n['heldout']} questions in heldout.yml, "
-        f"{n['heldout_2']} in heldout_2.yml and {n['heldout_3']} in heldout_3.yml ({oos} of the {len(pooled)} out of "
-        f"scope, pooled for out-of-scope detection), "
+        f"Held-out sets (never trained on; tests/nlu/README.md): {n[nlu_trial.FINAL_SET]} questions in the final "
+        f"blind set {nlu_trial.FINAL_SET}.yml, which no tuning run scored, and "
+        + ", ".join(f"{n[name]} in {name}.yml" for name in nlu_trial.HELDOUT_SETS if name != nlu_trial.FINAL_SET)
+        + f" ({oos} of the {len(pooled)} out of scope, pooled for out-of-scope detection), "
         f"{sum(e in nlu_trial.SAFETY for e, _ in sets[nlu_trial.CRISIS_SET])} crisis/emergency messages "
-        f"(blind set {nlu_trial.CRISIS_SET}.yml), {lookalikes} look-alikes (lookalikes.yml, lookalikes_2.yml)."
+        f"(blind set {nlu_trial.CRISIS_SET}.yml), {lookalikes} look-alikes "
+        f"({', '.join(name + '.yml' for name in nlu_trial.LOOKALIKE_SETS)})."
         + (f" **Sample run: at most {args.limit} per intent.**" if args.limit else ""), "",
         "## Where we stand", "",
         table(["Target", "Goal", "Ours", "Status", "Leads both baselines?"], [
@@ -250,7 +255,7 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
         "answer (out_of_scope, nlu_fallback, clinic info, personal advice, request_human, or a crisis/emergency "
         "reply); the strict figure counts a crisis/emergency reply as a miss. The TF-IDF baseline "
         "has no fallback, so it always answers its top intent.", "",
-        "## Per intent, held-out set", "",
+        f"## Per intent, final blind set ({nlu_trial.FINAL_SET}.yml)", "",
         per_intent(results), "",
     ]
     if ours.misses.get("crisis"):
