@@ -52,7 +52,7 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     ("last_goodbye", r"\bmy\s+(?:last|final)\s+(?:message|goodbye|night)\b|\bsuicide\s+note\b|\bgiving\s+away\s+(?:all\s+)?my\s+(?:stuff|things|belongings)\b"),
     # Well-known warning signs said without crisis words: farewells, feeling
     # like a burden, and the means at hand.
-    ("farewell", r"\b(?:wo\s*n[o']?t|will\s+not)\s+be\s+(?:around|here)\s+(?:much\s+longer|for\s+long|anymore|soon|tomorrow|next\s+week)\b|\bmade\s+(?:my\s+)?peace\b|\bsa(?:y|ying|id)\s+(?:my\s+)?goodbyes\b"),
+    ("farewell", r"\b(?:wo\s*n[o']?t|will\s+not)\s+(?:be|still\s+be)\s+(?:around|here|alive)\s+(?:much\s+longer|for\s+(?:much\s+)?long|anymore|soon|tomorrow|next\s+(?:week|month|year)|by\s+(?:then|the\s+end\s+of)|in\s+a\s+(?:week|month))\b|\bmade\s+(?:my\s+)?peace\b|\bsa(?:y|ying|id)\s+(?:my\s+)?goodbyes\b"),
     ("burden", r"\b(?:family|kids|everyone|everybody|they)\s+(?:would|will|'d)\s+be\s+better\s+off\b|\b(?:nobody|no\s+one|anyone)\s+would\s+(?:even\s+)?(?:care|notice|miss\s+me)\b"),
     ("means_at_hand", r"\b(?:staring\s+at|looking\s+at|counting|holding|sitting\s+(?:here\s+)?with)\s+(?:a|the|my|all\s+(?:of\s+)?(?:my|the))\s+(?:rope|noose|gun|bottle\s+of\s+pills|pills|razor|blade)\b|\b(?:bought|got)\s+(?:a|the)\s+(?:rope|noose|gun)\b|\b(?:rope|noose|gun)\b[^.!?]{0,40}\b(?:staring|looking)\s+at\s+it\b"),
     # Plans, places, dates and searches.

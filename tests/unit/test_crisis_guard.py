@@ -33,6 +33,7 @@ CRISIS = [
     "I'm having suicidal thoughts right now, can ketamine help me?",
     "my suicidal thoughts are getting worse",
     "i won't be around much longer anyway",
+    "book me whenever, i wont still be here by the end of the year",
     "i've made peace with everything now",
     "my kids would be better off if things ended",
     "no one would even notice, honestly",
