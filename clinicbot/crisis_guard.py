@@ -92,7 +92,7 @@ _EMERGENCY_RULES: List[Tuple[str, str]] = [
 # "can ketamine help with thoughts of self harm" - unless the writer puts
 # themselves right next to it ("my suicidal thoughts", "I feel suicidal").
 _TOPIC_USE = re.compile(
-    rf"\b(?:{_SUICID}|self[\s-]?harm(?:ing)?)\s+(?:thoughts?|thinking|ideation|ideas|feelings?|risk|rates?|behaviou?rs?|patients?|people|prevention|depression|tendencies|urges)\b"
+    rf"\b(?:{_SUICID}|self[\s-]?harm(?:ing)?)\s+(?:thoughts?|thinking|ideation|ideas|feelings?|risk|rates?|behaviou?rs?|patients?|people|prevention|depression|tendencies|urges|hotlines?|lifeline|awareness|statistics|survivors?)\b"
     rf"|\b(?:risk|rates?|thoughts?|history)\s+of\s+(?:{_SUICID}|self[\s-]?harm)\b"
     rf"|\b(?:attempted|attempting)\s+{_SUICID}\b|\bpeople\s+who\s+(?:want\s+to\s+die|are\s+{_SUICID})\b"
 )
@@ -101,6 +101,12 @@ _FIRST_PERSON_NEAR = re.compile(r"\b(?:i|i'm|im|i've|ive|me|my|myself|feel|feeli
 # "not", "never", "n't" shortly before a phrase turns "I'm not suicidal" into a
 # statement the model should handle; "I don't want to live" is its own rule.
 _NEGATION_BEFORE = re.compile(r"(?:\bnot|\bnever|n't|\bdont|\bwont|\bno\s+way|\bwould\s*n[o']?t)(?:\s+\w+){0,3}\s*$")
+# "My phone is about to die" is about the phone.
+_THING_BEFORE = re.compile(r"\b(?:phone|battery|laptop|computer|car|plants?|flowers?|tablet|ipad|tv|fish|goldfish|headphones|charger)\b(?:\s+\S+){0,3}\s*$")
+# "I was suicidal years ago, I'm well now" is history; unless it is back.
+_LONG_AGO_AFTER = re.compile(r"^[^.!?;]{0,40}?\b(?:years?\s+ago|back\s+in\s+(?:\d{4}|high\s+school|college)|in\s+the\s+past|as\s+a\s+(?:teen|teenager|kid))\b")
+_LONG_AGO_BEFORE = re.compile(r"\b(?:years?\s+ago|back\s+in\s+\d{4})\b[^.!?;]{0,20}$")
+_BACK_AGAIN = re.compile(r"\b(?:again|still\s+(?:feel|have|get|think|want|struggl)\w*|lately|these\s+days|coming\s+back|came\s+back|is\s+back|are\s+back|returning|right\s+now|tonight|today)\b")
 # "what happens if someone took too many?" asks; it does not report.
 _HYPOTHETICAL_BEFORE = re.compile(r"\bif\b|^\s*(?:can|could|does|do|is|are|would|will|should|what\s+happens)\b")
 
@@ -133,12 +139,22 @@ def _is_topic_use(text: Text, start: int) -> bool:
     return bool(_TOPIC_USE.search(text, _clause_start(text, start))) and not _FIRST_PERSON_NEAR.search(before)
 
 
+def _is_history(text: Text, start: int, end: int) -> bool:
+    """True for "I was suicidal years ago, doing well now", not when it is back."""
+    long_ago = _LONG_AGO_AFTER.search(text[end:]) or _LONG_AGO_BEFORE.search(text[:start])
+    return bool(long_ago) and not _BACK_AGAIN.search(text)
+
+
 def _crisis_match(text: Text) -> Optional[str]:
     for name, pattern in CRISIS_PATTERNS:
         for match in pattern.finditer(text):
             if _is_negated(text, match.start()):
                 continue
             if name in _TOPIC_RULES and _is_topic_use(text, match.start()):
+                continue
+            if name == "want_to_die" and _THING_BEFORE.search(text[_clause_start(text, match.start()):match.start()]):
+                continue
+            if name == "suicidal" and _is_history(text, match.start(), match.end()):
                 continue
             return name
     return None
