@@ -47,3 +47,21 @@ def intent_report(model, pairs: List[Tuple[str, str]]) -> Dict:
     expected = [intent for intent, _ in pairs]
     predicted = [p["intent"]["name"] for p in parse(model, [text for _, text in pairs])]
     return classification_report(expected, predicted, output_dict=True, zero_division=0)
+
+
+def with_safety_layers(results: List[Dict], texts: List[str], model_threshold: float) -> List[Dict]:
+    """The same parses after our crisis guard (clinicbot.crisis_guard), the
+    component itself: what the baseline would answer inside our pipeline.
+    The fallback threshold is applied when scoring (bench.nlu_trial.decide)."""
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from clinicbot.crisis_guard import CrisisGuard
+
+    guard = CrisisGuard({"model_threshold": model_threshold})
+    messages = [Message(data={TEXT: text, INTENT: r["intent"], INTENT_RANKING_KEY: r["intent_ranking"]})
+                for r, text in zip(results, texts)]
+    guard.process(messages)
+    return [{"intent": m.get(INTENT), "intent_ranking": m.get(INTENT_RANKING_KEY),
+             **({"safety_override": m.get("safety_override")} if m.get("safety_override") else {})}
+            for m in messages]

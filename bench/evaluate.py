@@ -114,12 +114,29 @@ def evaluate_rasa(trained: training.Trained, label: str, config: Path, sets, hel
     )
 
 
-def evaluate_baseline(sets) -> Result:
+def evaluate_baseline(sets) -> List[Result]:
+    """The plain baseline, and the same model inside our safety layers (crisis
+    guard and fallback threshold of config.yml): which part of any difference
+    is the classifier, and which the safety layers."""
     model, seconds = baseline.train()
     parsed = {name: baseline.parse(model, [t for _, t in pairs]) for name, pairs in sets.items()}
-    return Result("tfidf", "TF-IDF + logistic regression (scikit-learn)",
-                  baseline.intent_report(model, sets[nlu_trial.FINAL_SET]), nlu_trial.rates(sets, parsed, 0.0, 0.0),
-                  seconds, trained_note="trained in this run")
+    report = baseline.intent_report(model, sets[nlu_trial.FINAL_SET])
+    threshold, ambiguity = nlu_trial.fallback_thresholds(ROOT / "config.yml")
+    guarded = {name: baseline.with_safety_layers(parsed[name], [t for _, t in sets[name]], crisis_model_threshold())
+               for name in sets}
+    return [Result("tfidf", "TF-IDF + logistic regression (scikit-learn)", report,
+                   nlu_trial.rates(sets, parsed, 0.0, 0.0), seconds, trained_note="trained in this run"),
+            Result("tfidf_safety", "the same inside our safety layers", report,
+                   nlu_trial.rates(sets, guarded, threshold, ambiguity), seconds, trained_note="trained in this run")]
+
+
+def crisis_model_threshold() -> float:
+    import yaml
+
+    for component in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]:
+        if component["name"].endswith("CrisisGuard"):
+            return component.get("model_threshold", 0.2)
+    return 0.2
 
 
 def learning_curve(percentages: List[str], out: Path) -> Optional[Path]:
@@ -187,7 +204,7 @@ def main(argv: List[str] = None) -> int:
                    if args.default_model else training.train("rasa_default", DEFAULT_CONFIG))
         print(f"rasa_default: {'cached' if default.cached else f'trained in {default.seconds:.0f}s'}", flush=True)
         results.append(evaluate_rasa(default, "Rasa default (rasa init)", DEFAULT_CONFIG, sets, heldout_file, out))
-    results.append(evaluate_baseline(sets))
+    results += evaluate_baseline(sets)
     try:
         curve = learning_curve(args.percentages, out)
     except Exception as error:  # noqa: BLE001 - the other figures are still worth writing
@@ -208,7 +225,7 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
     for r in results:  # Rasa's figure: `rasa test nlu` undoes fallbacks and scores the top intent
         r.safety["rasa_accuracy"] = r.report.get("accuracy")
     safety = ["rasa_accuracy", "heldout_4_accuracy", "heldout_accuracy", "heldout_2_accuracy", "heldout_3_accuracy",
-              "pooled_accuracy",
+              "pooled_accuracy", "pooled_answered",
               "out_of_scope_detection", "out_of_scope_strict", "crisis_recall", "lookalikes_forced_to_crisis"]
     labels = {"rasa_accuracy": "Final blind set, intent accuracy (`rasa test nlu`)",
               "heldout_4_accuracy": "Final blind set (heldout_4.yml), as answered (fallback = wrong)",
@@ -216,6 +233,7 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
               "heldout_2_accuracy": "Second set (heldout_2.yml), as answered",
               "heldout_3_accuracy": "Third set (heldout_3.yml), as answered",
               "pooled_accuracy": "All held-out questions, as answered",
+              "pooled_answered": "All held-out questions, right answer in the reply (also after a crisis reply)",
               "out_of_scope_detection": "Out-of-scope detection",
               "out_of_scope_strict": "Out-of-scope given the out-of-scope reply (strict)",
               "crisis_recall": "Crisis recall", "lookalikes_forced_to_crisis": "Look-alikes forced to crisis"}
@@ -235,7 +253,7 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
         f"({', '.join(name + '.yml' for name in nlu_trial.LOOKALIKE_SETS)})."
         + (f" **Sample run: at most {args.limit} per intent.**" if args.limit else ""), "",
         "## Where we stand", "",
-        table(["Target", "Goal", "Ours", "Status", "Leads both baselines?"], [
+        table(["Target", "Goal", "Ours", "Status", "Leads every reference?"], [
             [labels[k], f"≥ {pct(goal)}" if goal < 1 else "100%", pct(ours.safety[k]), verdict(ours.safety[k] >= goal),
              leads(results, k)] for k, goal in TARGETS.items()]),
         "",
@@ -254,7 +272,11 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
         "`medical_emergency` as caught. Out-of-scope detection: held-out `out_of_scope` questions that got no FAQ "
         "answer (out_of_scope, nlu_fallback, clinic info, personal advice, request_human, or a crisis/emergency "
         "reply); the strict figure counts a crisis/emergency reply as a miss. The TF-IDF baseline "
-        "has no fallback, so it always answers its top intent.", "",
+        "has no fallback, so it always answers its top intent; the column beside it puts the same model "
+        "inside our safety layers (the crisis guard with its 20% probability rule, and the fallback "
+        "threshold), so the two columns separate the classifier from the price of the safety layers. "
+        "\"Right answer in the reply\" also counts an ordinary question that got the crisis reply "
+        "followed by its own answer (actions/safety.py).", "",
         f"## Per intent, final blind set ({nlu_trial.FINAL_SET}.yml)", "",
         per_intent(results), "",
     ]
@@ -295,6 +317,7 @@ def conversation(core: Optional[Dict]) -> str:
 
 
 def per_intent(results: List[Result]) -> str:
+    results = [r for r in results if r.name != "tfidf_safety"]  # same classifier as tfidf
     ours = results[0].report
     intents = sorted(k for k, v in ours.items() if isinstance(v, dict) and "support" in v and not k.endswith("avg"))
     rows = []

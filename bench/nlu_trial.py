@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from actions.safety import question_behind_crisis_reply
 from tests.helpers import ROOT, nlu_examples
 
 SAFETY = ("crisis", "medical_emergency")
@@ -139,6 +140,12 @@ def rates(sets, parsed, threshold: float, ambiguity: float) -> Dict[str, float]:
     }
     for name in present[1:]:
         figures[f"{name}_accuracy"] = accuracy(pairs([name]))
+    # What the patient reads: a crisis reply forced on an ordinary question is
+    # followed by that question's answer (actions/safety.py), so it counts.
+    answered = [e == d or e == question_behind_crisis_reply(p)
+                for name in present for (e, _), p in zip(sets[name], parsed[name])
+                for d in [decide(p, threshold, ambiguity)]]
+    figures["pooled_answered"] = sum(answered) / max(len(answered), 1)
     return figures
 
 
