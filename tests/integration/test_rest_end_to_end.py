@@ -51,3 +51,19 @@ def test_conversation_is_stored_redacted(bot):
     rows = sqlite3.connect(bot.db_path).execute(
         "select data from events where sender_id = ? and type_name = 'user'", ("e2e-redact",)).fetchall()
     assert rows and all("pat@example.org" not in r[0] and "555-321-7654" not in r[0] for r in rows)
+
+
+def test_an_ordinary_question_after_crisis_words_is_answered_after_the_crisis_lines(bot):
+    """The crisis guard acts on "suicidal" whatever else is said; the classifier
+    saw a question about dependency, so that answer follows (actions/safety.py)."""
+    replies = bot.say("i feel suicidal some days but mostly i wonder, can you get hooked on ketamine?",
+                      "e2e-after-crisis")
+    texts = [reply["text"] for reply in replies]
+    assert "988" in texts[0]
+    assert len(texts) == 3 and "You also asked about dependency" in texts[1], texts
+    assert "misuse" in texts[2] or "dependen" in texts[2], texts
+
+
+def test_a_crisis_without_a_question_gets_only_the_crisis_reply(bot):
+    replies = bot.say("i don't want to be here anymore, i've decided", "e2e-crisis-only")
+    assert len(replies) == 1 and "988" in replies[0]["text"]
