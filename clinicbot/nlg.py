@@ -4,6 +4,9 @@
    inside the Rasa server: crisis replies never wait on the action server.
 2. Every FAQ answer carries 👍/👎 buttons, so patients can rate it.
 3. "Did you mean…?" offers the two likeliest topics from the intent ranking.
+4. A crisis reply that only the classifier's probability triggered (no crisis
+   words; clinicbot/crisis_guard.py) checks in instead of assuming a crisis:
+   the same lines, worded for a message that may have been misread.
 
 Enabled in endpoints.yml as `nlg: type: clinicbot.nlg.ClinicNLG`."""
 from typing import Any, Dict, List, Optional, Text
@@ -19,6 +22,7 @@ FEEDBACK_BUTTONS = [
     {"title": "👎 Not helpful", "payload": '/give_feedback{"feedback": "not_helpful"}'},
 ]
 SUGGESTIONS = 2
+CHECK_IN = "utter_crisis_check_in"
 
 
 class ClinicNLG(TemplatedNaturalLanguageGenerator):
@@ -33,6 +37,8 @@ class ClinicNLG(TemplatedNaturalLanguageGenerator):
         output_channel: Text,
         **kwargs: Any,
     ) -> Optional[Dict[Text, Any]]:
+        if utter_action == "utter_crisis" and only_probability_said_crisis(tracker):
+            utter_action = CHECK_IN
         values = {**tracker.current_slot_values(), **settings.response_values()}
         message = self.generate_from_slots(utter_action, values, output_channel, **kwargs)
         if message is None:
@@ -43,6 +49,11 @@ class ClinicNLG(TemplatedNaturalLanguageGenerator):
             ranking = (tracker.latest_message.parse_data or {}).get("intent_ranking", [])
             message["buttons"] = suggestion_buttons(ranking) + list(message.get("buttons") or [])
         return message
+
+
+def only_probability_said_crisis(tracker: DialogueStateTracker) -> bool:
+    override = (tracker.latest_message.parse_data or {}).get("safety_override") if tracker.latest_message else None
+    return bool(override) and override.get("rule") == "model_probability"
 
 
 def suggestion_buttons(intent_ranking: List[Dict[str, Any]]) -> List[Dict[str, str]]:

@@ -70,10 +70,11 @@ def test_nothing_clinic_specific_is_written_into_responses():
 
 
 def test_crisis_and_suicidal_thoughts_answers_show_the_crisis_line_first():
-    for name in ("utter_crisis", "utter_suicidal_thoughts"):
+    for name in ("utter_crisis", "utter_crisis_check_in", "utter_suicidal_thoughts"):
         assert all("{crisis_lifeline}" in v["text"] for v in RESPONSES[name])
-    crisis = RESPONSES["utter_crisis"][0]["text"]
-    assert crisis.index("{crisis_lifeline}") < crisis.index("{emergency_number}") < crisis.index("{clinic_phone}")
+    for name in ("utter_crisis", "utter_crisis_check_in"):
+        crisis = RESPONSES[name][0]["text"]
+        assert crisis.index("{crisis_lifeline}") < crisis.index("{emergency_number}") < crisis.index("{clinic_phone}")
 
 
 def test_faq_answers_are_short_enough_for_a_patient():

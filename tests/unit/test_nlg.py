@@ -59,3 +59,22 @@ async def test_did_you_mean_offers_the_two_likeliest_topics_then_something_else(
 
 def test_suggestions_without_a_ranking_are_empty():
     assert suggestion_buttons([]) == []
+
+
+def crisis_message(override):
+    return UserUttered("...", {"name": "crisis", "confidence": 1.0},
+                       parse_data={"intent": {"name": "crisis", "confidence": 1.0}, "safety_override": override})
+
+
+async def test_a_crisis_reply_from_probability_alone_checks_in():
+    message = await NLG.generate("utter_crisis", tracker(crisis_message(
+        {"rule": "model_probability", "model_intent": "ask_onset", "model_confidence": 0.5})), "rest")
+    assert message["text"].startswith("I may have misread you") and "988" in message["text"]
+
+
+async def test_crisis_words_or_the_classifiers_own_crisis_get_the_direct_reply():
+    words = await NLG.generate("utter_crisis", tracker(crisis_message(
+        {"rule": "suicidal", "model_intent": "ask_onset", "model_confidence": 0.5})), "rest")
+    model = await NLG.generate("utter_crisis", tracker(crisis_message(None)), "rest")
+    assert words["text"] == model["text"]
+    assert words["text"].startswith("I'm so sorry") and "988" in words["text"]
