@@ -32,10 +32,13 @@ def test_evaluate_writes_a_report_with_figures(tmp_path, model_path):
     run("bench.evaluate", "--model", str(model_path), "--limit", "1", "--skip-references",
         "--percentages", "--out", str(tmp_path))
     report = (tmp_path / "EVALUATION.md").read_text()
-    for row in ("Held-out intent accuracy (`rasa test nlu`)", "Held-out accuracy as answered (fallback = wrong)",
+    for row in ("Final blind set, intent accuracy (`rasa test nlu`)",
+                "Final blind set (heldout_4.yml), as answered (fallback = wrong)",
+                "All held-out questions, right answer in the reply (also after a crisis reply)",
                 "Out-of-scope detection", "Crisis recall", "Look-alikes forced to crisis"):
         assert 0 <= percent(figure(report, row)) <= 100
         assert 0 <= percent(figure(report, row, 2)) <= 100  # the TF-IDF baseline
+        assert 0 <= percent(figure(report, row, 3)) <= 100  # the same inside our safety layers
     assert re.search(r"^\| ask_onset \| \d+ \| \d+\.\d% \|", report, re.MULTILINE), "per-intent table"
     assert re.fullmatch(r"\d+/\d+", figure(report, "Test conversations passed (`rasa test core`)"))
     for plot in ("evaluation-ours-confusion-matrix.png", "evaluation-ours-histogram.png"):
