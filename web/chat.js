@@ -138,9 +138,39 @@
     while (announcer.childNodes.length > 5) announcer.removeChild(announcer.firstChild);
   }
 
+  // The widget scrolls to each new reply, so a turn of several replies (the
+  // crisis lines, then the answer to the question that came with them) would
+  // end with its first reply out of sight. Once a turn's replies have all
+  // arrived, bring its first reply back into view: patients read from there.
+  var turnStart = null;
+  var users = 0;
+  var settle = null;
+  function showStartOfTurn() {
+    var container = document.querySelector(".rw-messages-container");
+    if (!container) {
+      turnStart = null;
+      return;
+    }
+    var replies = container.querySelectorAll(".rw-message:not(.rw-typing-indication) .rw-response");
+    var sent = container.querySelectorAll(".rw-client").length;
+    if (turnStart === null || sent !== users) {
+      users = sent;
+      turnStart = replies.length; // a restored transcript, or a new question
+      return;
+    }
+    if (replies.length <= turnStart + 1) return;
+    clearTimeout(settle);
+    settle = setTimeout(function () {
+      var first = replies[turnStart].closest(".rw-message") || replies[turnStart];
+      var top = first.getBoundingClientRect().top - container.getBoundingClientRect().top;
+      if (top < 0) container.scrollTop += top - 8;
+    }, 700); // longer than the widget's 400 ms between replies
+  }
+
   new MutationObserver(function () {
     labelWidget();
     announceReplies();
+    showStartOfTurn();
   }).observe(document.body, { childList: true, subtree: true });
 
   document.addEventListener("keydown", function (event) {

@@ -68,6 +68,19 @@ def test_crisis_message_gets_988_in_the_first_reply(page_url, visit):
     assert "988" in first
 
 
+def test_a_question_said_with_crisis_words_gets_the_crisis_lines_then_its_answer(page_url, visit, results_dir):
+    widget = Widget(visit.new_page(page_url)).open()
+    widget.greeting()
+    before = widget.ask("i feel suicidal at times, but right now i just want to know: is ketamine given through an iv or as a pill?")
+    crisis, lead_in, answer = widget.wait_for_replies(before, "intravenous")
+    assert "988" in crisis
+    assert lead_in.startswith("You also asked about how each treatment is given"), lead_in
+    assert ends_with_referral(answer), answer
+    # The crisis lines are scrolled back into view once the turn is complete.
+    expect(widget.page.locator(REPLY, has_text="988").last).to_be_in_viewport(timeout=5_000)
+    widget.page.screenshot(path=str(results_dir / "widget-after-crisis.png"))
+
+
 def test_thumbs_down_is_stored_in_the_tracker_store(page_url, visit, bot):
     widget = Widget(visit.new_page(page_url)).open()
     widget.greeting()
