@@ -20,6 +20,10 @@ OTHER_ANSWERS = {
     "ask_personal_advice": ("your own treatment", "utter_personal_advice"),
     "ask_clinic_info": ("the clinic", "utter_clinic_info"),
 }
+# After a check-in (the classifier's probability alone, no crisis words), an
+# everyday question also gets its honest "I can't answer that here", so the
+# patient sees they were read; it needs no lead-in.
+AFTER_CHECK_IN = {"out_of_scope": "utter_out_of_scope"}
 
 # The classifier's own confidence in the FAQ topic it saw. Below it the
 # message was too unclear to guess at (bench/README.md has the measurement).
@@ -32,7 +36,11 @@ def question_behind_crisis_reply(parse_data: Dict[Text, Any]) -> Optional[str]:
         return None
     override = parse_data.get("safety_override") or {}
     intent, confidence = override.get("model_intent"), override.get("model_confidence") or 0.0
-    if (intent in FAQ_TOPICS or intent in OTHER_ANSWERS) and confidence >= MIN_MODEL_CONFIDENCE:
+    if confidence < MIN_MODEL_CONFIDENCE:
+        return None
+    if intent in FAQ_TOPICS or intent in OTHER_ANSWERS:
+        return intent
+    if intent in AFTER_CHECK_IN and override.get("rule") == "model_probability":
         return intent
     return None
 
@@ -52,7 +60,9 @@ class ActionAnswerAfterSafety(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         intent = question_behind_crisis_reply(tracker.latest_message or {})
-        if intent:
+        if intent in AFTER_CHECK_IN:
+            dispatcher.utter_message(response=AFTER_CHECK_IN[intent])
+        elif intent:
             topic, response = answer_for(intent)
             dispatcher.utter_message(response="utter_also_asked", topic=topic)
             dispatcher.utter_message(response=response)

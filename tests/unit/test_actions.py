@@ -77,7 +77,15 @@ async def test_a_personal_question_behind_a_crisis_reply_gets_the_prescriber_ref
     assert [m["response"] for m in dispatcher.messages] == ["utter_also_asked", "utter_personal_advice"]
 
 
+async def test_an_everyday_question_after_a_check_in_gets_the_honest_out_of_scope_reply():
+    dispatcher = CollectingDispatcher()
+    override = {"rule": "model_probability", "model_intent": "out_of_scope", "model_confidence": 0.45}
+    await ActionAnswerAfterSafety().run(dispatcher, tracker([crisis_reply_to(override)]), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+
+
 @pytest.mark.parametrize("override, intent", [
+    ({"rule": "suicidal", "model_intent": "out_of_scope", "model_confidence": 0.9}, "crisis"),  # crisis words
     (None, "crisis"),  # the classifier itself said crisis
     ({"rule": "model_probability", "model_intent": "ask_onset", "model_confidence": 0.2}, "crisis"),  # unsure
     ({"rule": "kill_self", "model_intent": "out_of_scope", "model_confidence": 0.9}, "crisis"),  # not an FAQ
