@@ -122,21 +122,14 @@ def evaluate_baseline(sets) -> List[Result]:
     parsed = {name: baseline.parse(model, [t for _, t in pairs]) for name, pairs in sets.items()}
     report = baseline.intent_report(model, sets[nlu_trial.FINAL_SET])
     threshold, ambiguity = nlu_trial.fallback_thresholds(ROOT / "config.yml")
-    guarded = {name: baseline.with_safety_layers(parsed[name], [t for _, t in sets[name]], crisis_model_threshold())
+    guard = nlu_trial.pipeline_component(ROOT / "config.yml", "CrisisGuard") or {}
+    guarded = {name: baseline.with_safety_layers(parsed[name], [t for _, t in sets[name]],
+                                                 guard.get("model_threshold", 0.2))
                for name in sets}
     return [Result("tfidf", "TF-IDF + logistic regression (scikit-learn)", report,
                    nlu_trial.rates(sets, parsed, 0.0, 0.0), seconds, trained_note="trained in this run"),
             Result("tfidf_safety", "the same inside our safety layers", report,
                    nlu_trial.rates(sets, guarded, threshold, ambiguity), seconds, trained_note="trained in this run")]
-
-
-def crisis_model_threshold() -> float:
-    import yaml
-
-    for component in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]:
-        if component["name"].endswith("CrisisGuard"):
-            return component.get("model_threshold", 0.2)
-    return 0.2
 
 
 def learning_curve(percentages: List[str], out: Path) -> Optional[Path]:

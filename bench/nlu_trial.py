@@ -75,15 +75,20 @@ async def parse_with(agent, sets: Dict[str, List[Tuple[str, str]]]) -> Dict[str,
     return parsed
 
 
+def pipeline_component(config: Path, name: str) -> Optional[dict]:
+    """The settings of the pipeline component whose name ends with `name`."""
+    import yaml
+
+    return next((c for c in yaml.safe_load(Path(config).read_text())["pipeline"] if c["name"].endswith(name)), None)
+
+
 def fallback_thresholds(config: Path) -> Tuple[float, float]:
     """FallbackClassifier's (threshold, ambiguity_threshold) in a config, so a
     model is scored as it answers; (0, 0) without one."""
-    import yaml
-
-    for component in yaml.safe_load(Path(config).read_text())["pipeline"]:
-        if component["name"] == "FallbackClassifier":
-            return component.get("threshold", 0.3), component.get("ambiguity_threshold", 0.1)
-    return 0.0, 0.0
+    component = pipeline_component(config, "FallbackClassifier")
+    if component is None:
+        return 0.0, 0.0
+    return component.get("threshold", 0.3), component.get("ambiguity_threshold", 0.1)
 
 
 def decide(parsed: dict, threshold: float, ambiguity: float) -> str:

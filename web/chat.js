@@ -122,13 +122,11 @@
   // Announce each new reply once. When the chat opens, the replies already in
   // the transcript are history, not news, so they are only counted.
   var announced = null;
-  function announceReplies() {
-    var container = document.querySelector(".rw-messages-container");
+  function announceReplies(container, replies) {
     if (!container) {
       announced = null;
       return;
     }
-    var replies = container.querySelectorAll(".rw-message:not(.rw-typing-indication) .rw-response");
     if (announced === null) announced = replies.length;
     for (; announced < replies.length; announced += 1) {
       var line = document.createElement("p");
@@ -145,13 +143,11 @@
   var turnStart = null;
   var users = 0;
   var settle = null;
-  function showStartOfTurn() {
-    var container = document.querySelector(".rw-messages-container");
+  function showStartOfTurn(container, replies) {
     if (!container) {
       turnStart = null;
       return;
     }
-    var replies = container.querySelectorAll(".rw-message:not(.rw-typing-indication) .rw-response");
     var sent = container.querySelectorAll(".rw-client").length;
     if (turnStart === null || sent !== users) {
       users = sent;
@@ -167,10 +163,13 @@
     }, 700); // longer than the widget's 400 ms between replies
   }
 
+  // The transcript and its bot replies (not the typing indicator), or none.
   new MutationObserver(function () {
     labelWidget();
-    announceReplies();
-    showStartOfTurn();
+    var container = document.querySelector(".rw-messages-container");
+    var replies = container ? container.querySelectorAll(".rw-message:not(.rw-typing-indication) .rw-response") : [];
+    announceReplies(container, replies);
+    showStartOfTurn(container, replies);
   }).observe(document.body, { childList: true, subtree: true });
 
   document.addEventListener("keydown", function (event) {
