@@ -34,14 +34,14 @@ def train(config: Path, out: Path) -> Tuple[Path, float]:
 # Held-out patient questions, each set written blind by someone who never saw
 # data/ (tests/nlu/README.md). The newest sets of each kind are the final
 # blind ones: scored by `make evaluate`, never by a tuning run. Older crisis
-# sets are regression tests; crisis_heldout_4 is what tuning runs score.
-HELDOUT_SETS = ("heldout", "heldout_2", "heldout_3", "heldout_4")
-TUNING_CRISIS_SET = "crisis_heldout_4"
-CRISIS_SET = "crisis_heldout_5"
-LOOKALIKE_SETS = ("lookalikes", "lookalikes_2", "lookalikes_3")
+# sets are regression tests; the newest of them is what tuning runs score.
+HELDOUT_SETS = ("heldout", "heldout_2", "heldout_3", "heldout_4", "heldout_5")
+TUNING_CRISIS_SET = "crisis_heldout_5"
+CRISIS_SET = "crisis_heldout_6"
+LOOKALIKE_SETS = ("lookalikes", "lookalikes_2", "lookalikes_3", "lookalikes_4")
 SETS = HELDOUT_SETS + (TUNING_CRISIS_SET, CRISIS_SET) + LOOKALIKE_SETS
-FINAL_SETS = ("heldout_4", "crisis_heldout_5", "lookalikes_3")
-FINAL_SET = "heldout_4"
+FINAL_SETS = ("heldout_5", "crisis_heldout_6", "lookalikes_4")
+FINAL_SET = "heldout_5"
 TUNING_SETS = tuple(name for name in SETS if name not in FINAL_SETS)
 
 

@@ -66,6 +66,10 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     # Burden and hopelessness.
     # "Might as well…" after feeling dead or gone already: passive ideation.
     ("might_as_well", r"\bmight\s+as\s+well\s+(?:just\s+)?(?:die|be\s+dead|end\s+it(?:\s+all)?|not\s+exist|disappear\s+for\s+good)\b|\b(?:ghost|dead|gone|invisible|nothing)\b[^.!?]{0,40}\bmight\s+as\s+well\s+(?:just\s+)?make\s+it\s+(?:official|permanent|real)\b"),
+    # Thinking of dying all the time, and not knowing how much longer one can
+    # keep going: passive ideation said without crisis words.
+    ("thoughts_of_dying", r"\b(?:i|i'm|im|i've|ive|been|keep)\s+(?:(?!not\b|never\b|do\s*n[o']?t\b|dont\b)\w+\s+){0,2}(?:think(?:ing)?|thought|dream(?:ing)?|obsess(?:ing|ed)?)\s+(?:about|of)\s+(?:dying|death|being\s+dead|my\s+(?:own\s+)?death|not\s+being\s+(?:here|alive|around))\b"
+                          r"|\b(?:do\s*n[o']?t|dont|idk|not\s+sure)\s+(?:know\s+)?how\s+(?:much\s+)?long(?:er)?\s+i\s+can\s+(?:keep\s+going|go\s+on|hold\s+on|keep\s+doing\s+this|do\s+this|take\s+(?:it|this|much\s+more))(?=\s*(?:[.!?,;]|$|anymore|any\s+more|like\s+this|,))"),
     # Spanish, the language US clinics most often hear besides English.
     ("spanish", r"\b(?:quiero|quisiera|voy\s+a|pienso\s+en|ganas\s+de)\s+(?:morir(?:me)?|matarme|suicidarme|quitarme\s+la\s+vida)\b|\bme\s+quiero\s+morir\b|\bno\s+quiero\s+(?:vivir|seguir\s+viviendo|estar\s+aqu[ií]|despertar)\b|\bsuicidarme\b|\bhacerme\s+da[ñn]o\b|\bno\s+vale\s+la\s+pena\s+vivir\b"),
     ("hopeless", r"\bi'?m\s+(?:a|such\s+a|just\s+a)\s+burden\b|\bdeserve\s+(?:a\s+)?better\s+(?:mom|mother|dad|father|parent|wife|husband|partner)\s+than\s+(?:me|this)\b|\b(?:never|not)\s+going\s+to\s+get\s+better\b|\bdo\s*n[o']?t\s+(?:think\s+i\s+)?have\s+(?:days|long|much\s+time)\s+left\b|\bdo\s*n[o']?t\s+think\s+i(?:'ll|\s+will)?\s+make\s+it\s+(?:to|through)\b|\bend\s+the\s+joke\b|\bwhat'?s\s+the\s+point\s+of\s+(?:any\s+of\s+it|living|anything|going\s+on)\b|\bno\s+more\s+(?:pills\s+)?no\s+more\b|\bstopped\s+(?:eating|my\s+meds)[^.!?]{0,20}\bon\s+purpose\b|\bctb\b|\bsewerslide\b|\bi'?m\s+done\s+(?:trying|with\s+everything|with\s+it\s+all)\b|\bdoes\s*n[o']?t\s+want\s+to\s+(?:live|be\s+alive)\b"),
@@ -109,6 +113,29 @@ _LONG_AGO_BEFORE = re.compile(r"\b(?:years?\s+ago|back\s+in\s+\d{4})\b[^.!?;]{0,
 _BACK_AGAIN = re.compile(r"\b(?:again|still\s+(?:feel|have|get|think|want|struggl)\w*|lately|these\s+days|coming\s+back|came\s+back|is\s+back|are\s+back|returning|right\s+now|tonight|today)\b")
 # "what happens if someone took too many?" asks; it does not report.
 _HYPOTHETICAL_BEFORE = re.compile(r"\bif\b|^\s*(?:can|could|does|do|is|are|would|will|should|what\s+happens)\b")
+
+
+# "I'm not suicidal, just asking…", "yes I'm safe": a patient telling us they
+# are safe. It stops only the probability rule (a classifier's lean is not
+# evidence against the patient's own words); explicit crisis language and the
+# model's own top guess still count. "…but", "for now", "I guess" after it
+# undo the reassurance.
+_REASSURANCE = re.compile(
+    rf"\b(?:i'?m|im|i\s+am)\s+not\s+(?:{_SUICID}|in\s+(?:crisis|danger))\b"
+    r"|\b(?:not|never)\s+(?:going\s+to|gonna|planning\s+to|thinking\s+(?:about|of))\s+(?:hurt(?:ing)?|harm(?:ing)?|kill(?:ing)?)\s+(?:my\s*self|myself)\b"
+    r"|\b(?:would|will)\s*(?:n[o']?t|never)\s+(?:ever\s+)?(?:hurt|harm|kill)\s+(?:my\s*self|myself)\b"
+    r"|\b(?:yes|yeah|yep|no|nope)?,?\s*(?:i'?m|im|i\s+am)\s+(?:totally\s+|perfectly\s+|completely\s+)?safe\b"
+)
+_REASSURANCE_UNDONE = re.compile(r"\b(?:but|though|although|except|for\s+now|i\s+guess|i\s+think|yet|anymore)\b")
+
+
+_DOUBT_BEFORE = re.compile(r"\b(?:not\s+sure|do\s*n[o']?t\s+(?:know|think|feel)|dont\s+(?:know|think|feel)|if|whether|wish|hope)\b[^.!?]{0,15}$")
+
+
+def _is_reassured(text: Text) -> bool:
+    match = _REASSURANCE.search(text)
+    return (bool(match) and not _REASSURANCE_UNDONE.search(text[match.end():])
+            and not _DOUBT_BEFORE.search(text[:match.start()]))
 
 
 def _compile(rules: List[Tuple[str, str]]) -> List[Tuple[str, Pattern[str]]]:
@@ -228,7 +255,10 @@ class CrisisGuard(GraphComponent):
         """The safety intent the model's ranking points to, when crisis and
         emergency together reach the threshold (the ranking keeps the real
         scores even after a fallback)."""
-        if self.model_threshold is None or len((message.get(TEXT) or "").split()) < MODEL_RULE_MIN_WORDS:
+        text = message.get(TEXT) or ""
+        if self.model_threshold is None or len(text.split()) < MODEL_RULE_MIN_WORDS:
+            return None
+        if _is_reassured(normalise(text)):
             return None
         scores = {r.get("name"): r.get("confidence") or 0.0 for r in message.get(INTENT_RANKING_KEY) or []}
         crisis, emergency = scores.get(CRISIS, 0.0), scores.get(EMERGENCY, 0.0)

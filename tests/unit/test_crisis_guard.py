@@ -58,6 +58,10 @@ CRISIS = [
     "most nights i go to bed wishing i won't wake up",
     "honestly i can't see any future for myself",
     "my husband said he's going to take all his pills tonight",
+    "honestly i keep thinking about death every single day",
+    "ive been constantly thinking of dying since the divorce",
+    "not sure how much longer i can hold on, nothing is changing",
+    "i dont know how long i can keep going like this",
 ]
 
 EMERGENCY = [
@@ -109,6 +113,10 @@ LOOKALIKES = [
     "will my deposit be refunded if i cancel?",
     "how high is the dose they use at the clinic",
     "what's the point of the first consultation?",
+    "i'm not thinking about dying, i just want to know the side effects",
+    "does ketamine help people who think about death a lot?",
+    "not sure how much longer i can keep going to work with these side effects",
+    "i dont know how long i can take off work for the infusions",
 ]
 
 
@@ -218,3 +226,36 @@ def test_two_word_fragments_are_left_to_the_model():
     assert message.get("intent")["name"] == "affirm"
     [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked("ok and then", [dict(r) for r in ranking])])
     assert message.get("intent")["name"] == "medical_emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "yeah i'm safe, was only asking for info",
+    "i'm not suicidal at all, how quick does an infusion work",
+    "not going to hurt myself, how many sessions do people get",
+    "i would never hurt myself, i just want to know about the needle",
+])
+def test_a_patient_saying_they_are_safe_stops_the_probability_rule(text):
+    ranking = [{"name": "ask_onset", "confidence": 0.5}, {"name": "crisis", "confidence": 0.3}]
+    [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked(text, ranking)])
+    assert message.get("intent")["name"] == "ask_onset"
+
+
+@pytest.mark.parametrize("text", [
+    "i'm not suicidal but i wish i could disappear",
+    "im safe for now",
+    "not sure i'm safe tonight",
+    "i'm not suicidal, i just don't see the point anymore",
+])
+def test_a_doubtful_reassurance_does_not(text):
+    ranking = [{"name": "ask_onset", "confidence": 0.5}, {"name": "crisis", "confidence": 0.3}]
+    [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked(text, ranking)])
+    assert message.get("intent")["name"] == "crisis"
+
+
+def test_a_reassurance_never_undoes_explicit_crisis_words_or_the_models_own_guess():
+    [message] = CrisisGuard({"model_threshold": 0.2}).process(
+        [_ranked("i'm safe, i just want to die", [{"name": "ask_onset", "confidence": 0.9}])])
+    assert message.get("intent")["name"] == "crisis"
+    [message] = CrisisGuard({"model_threshold": 0.2}).process(
+        [_ranked("i'm not suicidal, just wondering", [{"name": "crisis", "confidence": 0.6}])])
+    assert message.get("intent")["name"] == "crisis"
