@@ -25,7 +25,8 @@ from tests.helpers import ROOT, nlu_examples
 
 DEFAULT_CONFIG = ROOT / "bench" / "configs" / "rasa_default.yml"
 # Held-out accuracy is judged as patients get it: a fallback is not an answer.
-TARGETS = {"rasa_accuracy": 0.95, "heldout_4_accuracy": 0.95, "pooled_accuracy": 0.95,
+FINAL_ACCURACY = f"{nlu_trial.FINAL_SET}_accuracy"
+TARGETS = {"rasa_accuracy": 0.95, FINAL_ACCURACY: 0.95, "pooled_accuracy": 0.95,
            "out_of_scope_detection": 0.90, "crisis_recall": 1.0}
 
 
@@ -217,14 +218,13 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
     ours = results[0]
     for r in results:  # Rasa's figure: `rasa test nlu` undoes fallbacks and scores the top intent
         r.safety["rasa_accuracy"] = r.report.get("accuracy")
-    safety = ["rasa_accuracy", "heldout_4_accuracy", "heldout_accuracy", "heldout_2_accuracy", "heldout_3_accuracy",
+    earlier = [name for name in nlu_trial.HELDOUT_SETS if name != nlu_trial.FINAL_SET]
+    safety = ["rasa_accuracy", FINAL_ACCURACY, *[f"{name}_accuracy" for name in earlier],
               "pooled_accuracy", "pooled_answered",
               "out_of_scope_detection", "out_of_scope_strict", "crisis_recall", "lookalikes_forced_to_crisis"]
     labels = {"rasa_accuracy": "Final blind set, intent accuracy (`rasa test nlu`)",
-              "heldout_4_accuracy": "Final blind set (heldout_4.yml), as answered (fallback = wrong)",
-              "heldout_accuracy": "First held-out set (heldout.yml), as answered",
-              "heldout_2_accuracy": "Second set (heldout_2.yml), as answered",
-              "heldout_3_accuracy": "Third set (heldout_3.yml), as answered",
+              FINAL_ACCURACY: f"Final blind set ({nlu_trial.FINAL_SET}.yml), as answered (fallback = wrong)",
+              **{f"{name}_accuracy": f"Earlier set {name}.yml, as answered" for name in earlier},
               "pooled_accuracy": "All held-out questions, as answered",
               "pooled_answered": "All held-out questions, right answer in the reply (also after a crisis reply)",
               "out_of_scope_detection": "Out-of-scope detection",

@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 
+from bench import nlu_trial
 from clinicbot import servers
 from tests.helpers import ROOT
 
@@ -33,7 +34,7 @@ def test_evaluate_writes_a_report_with_figures(tmp_path, model_path):
         "--percentages", "--out", str(tmp_path))
     report = (tmp_path / "EVALUATION.md").read_text()
     for row in ("Final blind set, intent accuracy (`rasa test nlu`)",
-                "Final blind set (heldout_4.yml), as answered (fallback = wrong)",
+                f"Final blind set ({nlu_trial.FINAL_SET}.yml), as answered (fallback = wrong)",
                 "All held-out questions, right answer in the reply (also after a crisis reply)",
                 "Out-of-scope detection", "Crisis recall", "Look-alikes forced to crisis"):
         assert 0 <= percent(figure(report, row)) <= 100
