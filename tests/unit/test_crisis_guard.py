@@ -62,6 +62,7 @@ CRISIS = [
     "ive been constantly thinking of dying since the divorce",
     "not sure how much longer i can hold on, nothing is changing",
     "i dont know how long i can keep going like this",
+    "dont think ill make it much longer, everything is grey",
 ]
 
 EMERGENCY = [
@@ -117,6 +118,7 @@ LOOKALIKES = [
     "does ketamine help people who think about death a lot?",
     "not sure how much longer i can keep going to work with these side effects",
     "i dont know how long i can take off work for the infusions",
+    "not sure ill last much longer in this job, is ketamine quick",
 ]
 
 
