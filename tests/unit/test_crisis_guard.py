@@ -63,6 +63,7 @@ CRISIS = [
     "not sure how much longer i can hold on, nothing is changing",
     "i dont know how long i can keep going like this",
     "dont think ill make it much longer, everything is grey",
+    "last night i sat on the bridge railing for an hour",
 ]
 
 EMERGENCY = [
@@ -119,6 +120,7 @@ LOOKALIKES = [
     "not sure how much longer i can keep going to work with these side effects",
     "i dont know how long i can take off work for the infusions",
     "not sure ill last much longer in this job, is ketamine quick",
+    "the clinic's balcony has a railing right? my mom uses a walker",
 ]
 
 
