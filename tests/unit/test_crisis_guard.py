@@ -232,28 +232,25 @@ def test_two_word_fragments_are_left_to_the_model():
     assert message.get("intent")["name"] == "medical_emergency"
 
 
-@pytest.mark.parametrize("text", [
+REASSURED = [
     "yeah i'm safe, was only asking for info",
     "i'm not suicidal at all, how quick does an infusion work",
     "not going to hurt myself, how many sessions do people get",
     "i would never hurt myself, i just want to know about the needle",
-])
-def test_a_patient_saying_they_are_safe_stops_the_probability_rule(text):
-    ranking = [{"name": "ask_onset", "confidence": 0.5}, {"name": "crisis", "confidence": 0.3}]
-    [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked(text, ranking)])
-    assert message.get("intent")["name"] == "ask_onset"
-
-
-@pytest.mark.parametrize("text", [
+]
+DOUBTFUL = [
     "i'm not suicidal but i wish i could disappear",
     "im safe for now",
     "not sure i'm safe tonight",
     "i'm not suicidal, i just don't see the point anymore",
-])
-def test_a_doubtful_reassurance_does_not(text):
+]
+
+
+@pytest.mark.parametrize("text, expected", [(t, "ask_onset") for t in REASSURED] + [(t, "crisis") for t in DOUBTFUL])
+def test_saying_one_is_safe_stops_the_probability_rule_unless_doubt_follows(text, expected):
     ranking = [{"name": "ask_onset", "confidence": 0.5}, {"name": "crisis", "confidence": 0.3}]
     [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked(text, ranking)])
-    assert message.get("intent")["name"] == "crisis"
+    assert message.get("intent")["name"] == expected
 
 
 def test_a_reassurance_never_undoes_explicit_crisis_words_or_the_models_own_guess():
