@@ -49,7 +49,7 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     ("self_harm", rf"\bself[\s-]?harm|\b(?:hurt|harm|cut|burn)(?:ing)?\s+{_SELF}\b|\bcutting\s+(?:again|my\s+(?:arms?|wrists?|legs?))\b"),
     ("method", r"\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|end\s+it|kill)\b|\bjump(?:ing)?\s+off\s+(?:a|the|my)\s+(?:bridge|building|roof|balcony|cliff)\b|\bnoose\b|\bplanning\s+my\s+(?:own\s+)?death\b"),
     ("planned_overdose", rf"\b{_WANT}\s+(?:to\s+)?(?:overdose|od\b|tak(?:e|ing)\s+(?:all|every)\s+(?:of\s+)?(?:my|the|his|her|their)\s+(?:pills|meds|tablets))|\b(?:pills|meds)\s+(?:saved|stockpiled|stashed)\b|\b(?:saving|stockpiling)\s+(?:up\s+)?(?:my\s+)?(?:pills|meds)\b"),
-    ("last_goodbye", r"\bmy\s+(?:last|final)\s+(?:message|goodbye|night)\b|\bsuicide\s+note\b|\bgiving\s+away\s+(?:all\s+)?my\s+(?:stuff|things|belongings)\b"),
+    ("last_goodbye", r"\blast\s+thing\s+i'?(?:ll|\s+will)\s+ever\s+(?:write|say|send|post)\b|\bmy\s+(?:last|final)\s+(?:message|goodbye|night)\b|\bsuicide\s+note\b|\bgiving\s+away\s+(?:all\s+)?my\s+(?:stuff|things|belongings)\b"),
     # Well-known warning signs said without crisis words: farewells, feeling
     # like a burden, and the means at hand.
     ("farewell", r"\b(?:wo\s*n[o']?t|will\s+not)\s+(?:be|still\s+be)\s+(?:around|here|alive)\s+(?:much\s+longer|for\s+(?:much\s+)?long|anymore|soon|tomorrow|next\s+(?:week|month|year)|by\s+(?:then|the\s+end\s+of)|in\s+a\s+(?:week|month))\b|\bmade\s+(?:my\s+)?peace\b|\bsa(?:y|ying|id)\s+(?:my\s+)?goodbyes\b"),
@@ -90,6 +90,8 @@ _EMERGENCY_RULES: List[Tuple[str, str]] = [
     ("seizure_signs", r"\bfoaming\s+at\s+the\s+mouth\b|\bshaking\s+all\s+over\b|\b(?:jerking|convulsing)\b|\bbit\s+(?:my|his|her|their)\s+tongue\b"),
     ("bleeding", r"\bwo\s*n[o']?t\s+stop\s+bleeding\b|\bblood\s+everywhere\b|\bcut\s+(?:her|his|my|their)\s+wrists?\b"),
     ("spanish_emergency", r"\bno\s+(?:puedo|puede)\s+respirar\b|\b(?:tom[eé]|se\s+tom[oó])\s+(?:demasiadas|todas\s+(?:las|mis|sus))\s+(?:pastillas|p[ií]ldoras|medicinas)\b|\bno\s+(?:responde|despierta)\b"),
+    ("poisoning", r"\b(?:drank|drunk|swallowed|ate|has\s+eaten|chugged)\s+(?:a\s+|an\s+|some\s+|the\s+)?(?:of\s+the\s+)?(?:bleach|antifreeze|detergent|drain\s+cleaner|rat\s+poison|poison|weed\s+killer|laundry\s+pods?|tide\s+pods?|lighter\s+fluid)\b"),
+    ("blood_loss", r"\b(?:vomiting|throwing\s+up|coughing\s+up|puking)\s+(?:up\s+)?blood\b"),
     ("toxic_reaction", r"\b(?:high\s+)?fever\b[^.!?]{0,60}\b(?:stiff|rigid|confused)\b"),
 ]
 

@@ -64,6 +64,7 @@ CRISIS = [
     "i dont know how long i can keep going like this",
     "dont think ill make it much longer, everything is grey",
     "last night i sat on the bridge railing for an hour",
+    "this might be the last thing i'll ever post here",
 ]
 
 EMERGENCY = [
@@ -79,6 +80,8 @@ EMERGENCY = [
     "sudden chest pains and my left arm is tingling and numb",
     "he's on the floor foaming at the mouth",
     "i cut myself too deep and it won't stop bleeding",
+    "my son swallowed a laundry pod",
+    "she keeps throwing up blood",
 ]
 
 LOOKALIKES = [
@@ -121,6 +124,8 @@ LOOKALIKES = [
     "i dont know how long i can take off work for the infusions",
     "not sure ill last much longer in this job, is ketamine quick",
     "the clinic's balcony has a railing right? my mom uses a walker",
+    "is vomiting blood ever a side effect of ketamine?",
+    "what if a kid drank bleach by accident, is the clinic equipped for that",
 ]
 
 
