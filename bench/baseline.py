@@ -49,7 +49,7 @@ def intent_report(model, pairs: List[Tuple[str, str]]) -> Dict:
     return classification_report(expected, predicted, output_dict=True, zero_division=0)
 
 
-def with_safety_layers(results: List[Dict], texts: List[str], model_threshold: float) -> List[Dict]:
+def with_safety_layers(results: List[Dict], texts: List[str], guard_config: Dict) -> List[Dict]:
     """The same parses after our crisis guard (clinicbot.crisis_guard), the
     component itself: what the baseline would answer inside our pipeline.
     The fallback threshold is applied when scoring (bench.nlu_trial.decide)."""
@@ -58,7 +58,7 @@ def with_safety_layers(results: List[Dict], texts: List[str], model_threshold: f
 
     from clinicbot.crisis_guard import CrisisGuard
 
-    guard = CrisisGuard({"model_threshold": model_threshold})
+    guard = CrisisGuard(guard_config)
     messages = [Message(data={TEXT: text, INTENT: r["intent"], INTENT_RANKING_KEY: r["intent_ranking"]})
                 for r, text in zip(results, texts)]
     guard.process(messages)

@@ -124,8 +124,7 @@ def evaluate_baseline(sets) -> List[Result]:
     report = baseline.intent_report(model, sets[nlu_trial.FINAL_SET])
     threshold, ambiguity = nlu_trial.fallback_thresholds(ROOT / "config.yml")
     guard = nlu_trial.pipeline_component(ROOT / "config.yml", "CrisisGuard") or {}
-    guarded = {name: baseline.with_safety_layers(parsed[name], [t for _, t in sets[name]],
-                                                 guard.get("model_threshold", 0.2))
+    guarded = {name: baseline.with_safety_layers(parsed[name], [t for _, t in sets[name]], guard)
                for name in sets}
     return [Result("tfidf", "TF-IDF + logistic regression (scikit-learn)", report,
                    nlu_trial.rates(sets, parsed, 0.0, 0.0), seconds, trained_note="trained in this run"),

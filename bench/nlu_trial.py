@@ -36,10 +36,10 @@ def train(config: Path, out: Path) -> Tuple[Path, float]:
 # blind ones: scored by `make evaluate`, never by a tuning run. Older crisis
 # sets are regression tests (tests/integration); tuning runs score all of them.
 HELDOUT_SETS = ("heldout", "heldout_2", "heldout_3", "heldout_4", "heldout_5")
-TUNING_CRISIS_SETS = ("crisis_heldout", "crisis_heldout_2", "crisis_heldout_3", "crisis_heldout_4", "crisis_heldout_5")
+REGRESSION_CRISIS_SETS = ("crisis_heldout", "crisis_heldout_2", "crisis_heldout_3", "crisis_heldout_4", "crisis_heldout_5")
 CRISIS_SET = "crisis_heldout_6"
 LOOKALIKE_SETS = ("lookalikes", "lookalikes_2", "lookalikes_3", "lookalikes_4")
-SETS = HELDOUT_SETS + TUNING_CRISIS_SETS + (CRISIS_SET,) + LOOKALIKE_SETS
+SETS = HELDOUT_SETS + REGRESSION_CRISIS_SETS + (CRISIS_SET,) + LOOKALIKE_SETS
 FINAL_SETS = ("heldout_5", "crisis_heldout_6", "lookalikes_4")
 FINAL_SET = "heldout_5"
 TUNING_SETS = tuple(name for name in SETS if name not in FINAL_SETS)
@@ -128,7 +128,7 @@ def rates(sets, parsed, threshold: float, ambiguity: float) -> Dict[str, float]:
 
     present = [name for name in HELDOUT_SETS if name in sets]
     heldout, pooled = pairs(["heldout"]), pairs(present)
-    crisis = pairs([CRISIS_SET] if CRISIS_SET in sets else [name for name in TUNING_CRISIS_SETS if name in sets])
+    crisis = pairs([CRISIS_SET] if CRISIS_SET in sets else [name for name in REGRESSION_CRISIS_SETS if name in sets])
     lookalikes = pairs([name for name in LOOKALIKE_SETS if name in sets])
     oos = [p for e, p in pooled if e == "out_of_scope"]
     figures = {

@@ -67,11 +67,11 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     # Burden and hopelessness.
     # "Might as well…" after feeling dead or gone already: passive ideation.
     ("might_as_well", r"\bmight\s+as\s+well\s+(?:just\s+)?(?:die|be\s+dead|end\s+it(?:\s+all)?|not\s+exist|disappear\s+for\s+good)\b|\b(?:ghost|dead|gone|invisible|nothing)\b[^.!?]{0,40}\bmight\s+as\s+well\s+(?:just\s+)?make\s+it\s+(?:official|permanent|real)\b"),
-    # Thinking of dying all the time, and not knowing how much longer one can
-    # keep going: passive ideation said without crisis words.
-    ("thoughts_of_dying", r"\b(?:i|i'm|im|i've|ive|been|keep)\s+(?:(?!not\b|never\b|do\s*n[o']?t\b|dont\b)\w+\s+){0,2}(?:think(?:ing)?|thought|dream(?:ing)?|obsess(?:ing|ed)?)\s+(?:about|of)\s+(?:dying|death|being\s+dead|my\s+(?:own\s+)?death|not\s+being\s+(?:here|alive|around))\b"
-                          r"|\b(?:do\s*n[o']?t|dont|idk|not\s+sure)\s+(?:know\s+)?how\s+(?:much\s+)?long(?:er)?\s+i\s+can\s+(?:keep\s+going|go\s+on|hold\s+on|keep\s+doing\s+this|do\s+this|take\s+(?:it|this|much\s+more))(?=\s*(?:[.!?,;]|$|anymore|any\s+more|like\s+this|,))"
-                          r"|\b(?:not\s+sure|do\s*n[o']?t\s+(?:think|know\s+if)|dont\s+(?:think|know\s+if)|doubt)\s+(?:i'?ll|ill|i\s+will|i\s+can|i\s+could)\s+(?:last|hold\s+on|make\s+it)\s+(?:much\s+)?longer\b(?!\s+(?:in|at|on|with|without)\b)"),
+    # Thinking of dying all the time: passive ideation without crisis words.
+    ("thoughts_of_dying", r"\b(?:i|i'm|im|i've|ive|been|keep)\s+(?:(?!not\b|never\b|do\s*n[o']?t\b|dont\b)\w+\s+){0,2}(?:think(?:ing)?|thought|dream(?:ing)?|obsess(?:ing|ed)?)\s+(?:about|of)\s+(?:dying|death|being\s+dead|my\s+(?:own\s+)?death|not\s+being\s+(?:here|alive|around))\b"),
+    # Not knowing how much longer one can keep going or last.
+    ("cant_last", r"\b(?:do\s*n[o']?t|dont|idk|not\s+sure)\s+(?:know\s+)?how\s+(?:much\s+)?long(?:er)?\s+i\s+can\s+(?:keep\s+going|go\s+on|hold\s+on|keep\s+doing\s+this|do\s+this|take\s+(?:it|this|much\s+more))(?=\s*(?:[.!?,;]|$|anymore|any\s+more|like\s+this|,))"
+                  r"|\b(?:not\s+sure|do\s*n[o']?t\s+(?:think|know\s+if)|dont\s+(?:think|know\s+if)|doubt)\s+(?:i'?ll|ill|i\s+will|i\s+can|i\s+could)\s+(?:last|hold\s+on|make\s+it)\s+(?:much\s+)?longer\b(?!\s+(?:in|at|on|with|without)\b)"),
     # Spanish, the language US clinics most often hear besides English.
     ("spanish", r"\b(?:quiero|quisiera|voy\s+a|pienso\s+en|ganas\s+de)\s+(?:morir(?:me)?|matarme|suicidarme|quitarme\s+la\s+vida)\b|\bme\s+quiero\s+morir\b|\bno\s+quiero\s+(?:vivir|seguir\s+viviendo|estar\s+aqu[ií]|despertar)\b|\bsuicidarme\b|\bhacerme\s+da[ñn]o\b|\bno\s+vale\s+la\s+pena\s+vivir\b"),
     ("hopeless", r"\bi'?m\s+(?:a|such\s+a|just\s+a)\s+burden\b|\bdeserve\s+(?:a\s+)?better\s+(?:mom|mother|dad|father|parent|wife|husband|partner)\s+than\s+(?:me|this)\b|\b(?:never|not)\s+going\s+to\s+get\s+better\b|\bdo\s*n[o']?t\s+(?:think\s+i\s+)?have\s+(?:days|long|much\s+time)\s+left\b|\bdo\s*n[o']?t\s+think\s+i(?:'ll|\s+will)?\s+make\s+it\s+(?:to|through)\b|\bend\s+the\s+joke\b|\bwhat'?s\s+the\s+point\s+of\s+(?:any\s+of\s+it|living|anything|going\s+on)\b|\bno\s+more\s+(?:pills\s+)?no\s+more\b|\bstopped\s+(?:eating|my\s+meds)[^.!?]{0,20}\bon\s+purpose\b|\bctb\b|\bsewerslide\b|\bi'?m\s+done\s+(?:trying|with\s+everything|with\s+it\s+all)\b|\bdoes\s*n[o']?t\s+want\s+to\s+(?:live|be\s+alive)\b"),
@@ -122,8 +122,8 @@ _HYPOTHETICAL_BEFORE = re.compile(r"\bif\b|^\s*(?:can|could|does|do|is|are|would
 # "I'm not suicidal, just asking…", "yes I'm safe": a patient telling us they
 # are safe. It stops only the probability rule (a classifier's lean is not
 # evidence against the patient's own words); explicit crisis language and the
-# model's own top guess still count. "…but", "for now", "I guess" after it
-# undo the reassurance.
+# model's own top guess still count. "…but", "for now", "I guess" after it,
+# or "not sure", "if" before it, undo the reassurance.
 _REASSURANCE = re.compile(
     rf"\b(?:i'?m|im|i\s+am)\s+not\s+(?:{_SUICID}|in\s+(?:crisis|danger))\b"
     r"|\b(?:not|never)\s+(?:going\s+to|gonna|planning\s+to|thinking\s+(?:about|of))\s+(?:hurt(?:ing)?|harm(?:ing)?|kill(?:ing)?)\s+(?:my\s*self|myself)\b"
@@ -131,8 +131,6 @@ _REASSURANCE = re.compile(
     r"|\b(?:yes|yeah|yep|no|nope)?,?\s*(?:i'?m|im|i\s+am)\s+(?:totally\s+|perfectly\s+|completely\s+)?safe\b"
 )
 _REASSURANCE_UNDONE = re.compile(r"\b(?:but|though|although|except|for\s+now|i\s+guess|i\s+think|yet|anymore)\b")
-
-
 _DOUBT_BEFORE = re.compile(r"\b(?:not\s+sure|do\s*n[o']?t\s+(?:know|think|feel)|dont\s+(?:know|think|feel)|if|whether|wish|hope)\b[^.!?]{0,15}$")
 
 

@@ -4,6 +4,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
+from bench.nlu_trial import CRISIS_SET, REGRESSION_CRISIS_SETS
 from tests.helpers import ROOT, nlu_examples
 
 MIN_ACCURACY = 0.90
@@ -43,13 +44,13 @@ async def test_heldout_intent_accuracy(agent):
     assert accuracy >= MIN_ACCURACY
 
 
-@pytest.mark.parametrize("name", ["crisis_heldout", "crisis_heldout_2", "crisis_heldout_3",
-                                  "crisis_heldout_4", "crisis_heldout_5"])
+@pytest.mark.parametrize("name", REGRESSION_CRISIS_SETS)
 async def test_every_crisis_in_the_regression_sets_reaches_a_safety_reply(agent, name):
     """Crisis recall: crisis and emergency messages must both get a safety reply
     (the emergency reply names 911, the crisis reply 988). These sets were
     looked at while building the crisis guard, so they guard against
-    regressions; crisis_heldout_6.yml stays a blind measurement (make evaluate)."""
+    regressions; the newest set (bench.nlu_trial.CRISIS_SET) stays a blind
+    measurement (make evaluate)."""
     pairs = nlu_examples(ROOT / "tests" / "nlu" / f"{name}.yml")
     predictions = await _predict(agent, pairs)
     missed = [(e, p, t) for e, p, t in predictions
