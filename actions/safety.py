@@ -5,8 +5,9 @@ into a crisis reply: it acts on explicit words and on a mere 20% crisis
 probability, because a missed crisis costs more than a false alarm. To keep
 that false alarm cheap, the patient then also gets the answer to the FAQ
 question the classifier itself saw, as long as it was reasonably sure. A real
-crisis still gets the crisis lines first, and an emergency reply is never
-followed by anything: it says not to wait for more."""
+crisis still gets the crisis lines first. An emergency reply is followed by
+nothing when the patient's words said emergency (it says not to wait for
+more); when only the probability did, it is a check-in, as for a crisis."""
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -33,9 +34,10 @@ MIN_MODEL_CONFIDENCE = 0.4
 
 def question_behind_crisis_reply(parse_data: Dict[Text, Any]) -> Optional[str]:
     """The FAQ intent the classifier picked before the crisis guard stepped in."""
-    if (parse_data.get("intent") or {}).get("name") != "crisis":
-        return None
+    said = (parse_data.get("intent") or {}).get("name")
     override = parse_data.get("safety_override") or {}
+    if said != "crisis" and not (said == "medical_emergency" and override.get("rule") == "model_probability"):
+        return None
     intent, confidence = override.get("model_intent"), override.get("model_confidence") or 0.0
     if confidence < MIN_MODEL_CONFIDENCE:
         return None

@@ -4,9 +4,10 @@
    inside the Rasa server: crisis replies never wait on the action server.
 2. Every FAQ answer carries 👍/👎 buttons, so patients can rate it.
 3. "Did you mean…?" offers the two likeliest topics from the intent ranking.
-4. A crisis reply that only the classifier's probability triggered (no crisis
-   words; clinicbot/crisis_guard.py) checks in instead of assuming a crisis:
-   the same lines, worded for a message that may have been misread.
+4. A crisis or emergency reply that only the classifier's probability
+   triggered (no crisis or emergency words; clinicbot/crisis_guard.py) checks
+   in instead of assuming the worst: the same steps, worded for a message that
+   may have been misread.
 
 Enabled in endpoints.yml as `nlg: type: clinicbot.nlg.ClinicNLG`."""
 from typing import Any, Dict, List, Optional, Text
@@ -22,7 +23,10 @@ FEEDBACK_BUTTONS = [
     {"title": "👎 Not helpful", "payload": '/give_feedback{"feedback": "not_helpful"}'},
 ]
 SUGGESTIONS = 2
-CHECK_IN = "utter_crisis_check_in"
+# The gentler reply when only the classifier's probability said crisis or
+# emergency (clinicbot/crisis_guard.py), not the patient's words.
+CHECK_IN = {"utter_crisis": "utter_crisis_check_in",
+            "utter_medical_emergency": "utter_medical_emergency_check_in"}
 
 
 class ClinicNLG(TemplatedNaturalLanguageGenerator):
@@ -37,8 +41,8 @@ class ClinicNLG(TemplatedNaturalLanguageGenerator):
         output_channel: Text,
         **kwargs: Any,
     ) -> Optional[Dict[Text, Any]]:
-        if utter_action == "utter_crisis" and only_probability_said_crisis(tracker):
-            utter_action = CHECK_IN
+        if utter_action in CHECK_IN and only_probability_said_crisis(tracker):
+            utter_action = CHECK_IN[utter_action]
         values = {**tracker.current_slot_values(), **settings.response_values()}
         message = self.generate_from_slots(utter_action, values, output_channel, **kwargs)
         if message is None:

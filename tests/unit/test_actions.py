@@ -84,6 +84,14 @@ async def test_an_everyday_question_after_a_check_in_gets_the_honest_out_of_scop
     assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
 
 
+async def test_an_everyday_question_after_an_emergency_check_in_is_answered_too():
+    """Only the probability said emergency ("ibuprofen and tylenol together?")."""
+    dispatcher = CollectingDispatcher()
+    override = {"rule": "model_probability", "model_intent": "out_of_scope", "model_confidence": 0.5}
+    await ActionAnswerAfterSafety().run(dispatcher, tracker([crisis_reply_to(override, "medical_emergency")]), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+
+
 @pytest.mark.parametrize("override, intent", [
     ({"rule": "suicidal", "model_intent": "out_of_scope", "model_confidence": 0.9}, "crisis"),  # crisis words
     (None, "crisis"),  # the classifier itself said crisis
@@ -91,6 +99,7 @@ async def test_an_everyday_question_after_a_check_in_gets_the_honest_out_of_scop
     ({"rule": "kill_self", "model_intent": "out_of_scope", "model_confidence": 0.9}, "crisis"),  # not an FAQ
     ({"rule": "model_probability", "model_intent": "nlu_fallback", "model_confidence": 0.2}, "crisis"),
     ({"rule": "overdose_taken", "model_intent": "ask_safety", "model_confidence": 0.9}, "medical_emergency"),
+    (None, "medical_emergency"),  # the classifier itself said emergency
 ])
 async def test_nothing_is_added_unless_the_classifier_saw_an_faq_question(override, intent):
     dispatcher = CollectingDispatcher()

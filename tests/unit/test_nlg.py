@@ -61,9 +61,9 @@ def test_suggestions_without_a_ranking_are_empty():
     assert suggestion_buttons([]) == []
 
 
-def crisis_message(override):
-    return UserUttered("...", {"name": "crisis", "confidence": 1.0},
-                       parse_data={"intent": {"name": "crisis", "confidence": 1.0}, "safety_override": override})
+def crisis_message(override, intent="crisis"):
+    return UserUttered("...", {"name": intent, "confidence": 1.0},
+                       parse_data={"intent": {"name": intent, "confidence": 1.0}, "safety_override": override})
 
 
 async def test_a_crisis_reply_from_probability_alone_checks_in():
@@ -78,3 +78,15 @@ async def test_crisis_words_or_the_classifiers_own_crisis_get_the_direct_reply()
     model = await NLG.generate("utter_crisis", tracker(crisis_message(None)), "rest")
     assert words["text"] == model["text"]
     assert words["text"].startswith("I'm so sorry") and "988" in words["text"]
+
+
+async def test_an_emergency_reply_from_probability_alone_checks_in():
+    probability = await NLG.generate("utter_medical_emergency", tracker(crisis_message(
+        {"rule": "model_probability", "model_intent": "out_of_scope", "model_confidence": 0.5},
+        "medical_emergency")), "rest")
+    words = await NLG.generate("utter_medical_emergency", tracker(crisis_message(
+        {"rule": "overdose_taken", "model_intent": "out_of_scope", "model_confidence": 0.5},
+        "medical_emergency")), "rest")
+    emergency_number = settings.response_values()["emergency_number"]
+    assert probability["text"].startswith("I may have misread you") and emergency_number in probability["text"]
+    assert words["text"].startswith("This could be a medical emergency") and emergency_number in words["text"]
