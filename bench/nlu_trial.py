@@ -35,13 +35,14 @@ def train(config: Path, out: Path) -> Tuple[Path, float]:
 # data/ (tests/nlu/README.md). The newest sets of each kind are the final
 # blind ones: scored by `make evaluate`, never by a tuning run. Older crisis
 # sets are regression tests (tests/integration); tuning runs score all of them.
-HELDOUT_SETS = ("heldout", "heldout_2", "heldout_3", "heldout_4", "heldout_5")
-REGRESSION_CRISIS_SETS = ("crisis_heldout", "crisis_heldout_2", "crisis_heldout_3", "crisis_heldout_4", "crisis_heldout_5")
-CRISIS_SET = "crisis_heldout_6"
-LOOKALIKE_SETS = ("lookalikes", "lookalikes_2", "lookalikes_3", "lookalikes_4")
+HELDOUT_SETS = ("heldout", "heldout_2", "heldout_3", "heldout_4", "heldout_5", "heldout_6")
+REGRESSION_CRISIS_SETS = ("crisis_heldout", "crisis_heldout_2", "crisis_heldout_3", "crisis_heldout_4", "crisis_heldout_5",
+                          "crisis_heldout_6")
+CRISIS_SET = "crisis_heldout_7"
+LOOKALIKE_SETS = ("lookalikes", "lookalikes_2", "lookalikes_3", "lookalikes_4", "lookalikes_5")
 SETS = HELDOUT_SETS + REGRESSION_CRISIS_SETS + (CRISIS_SET,) + LOOKALIKE_SETS
-FINAL_SETS = ("heldout_5", "crisis_heldout_6", "lookalikes_4")
-FINAL_SET = "heldout_5"
+FINAL_SETS = ("heldout_6", "crisis_heldout_7", "lookalikes_5")
+FINAL_SET = "heldout_6"
 TUNING_SETS = tuple(name for name in SETS if name not in FINAL_SETS)
 
 
