@@ -77,13 +77,19 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     ("hopeless", r"\bi'?m\s+(?:a|such\s+a|just\s+a)\s+burden\b|\bdeserve\s+(?:a\s+)?better\s+(?:mom|mother|dad|father|parent|wife|husband|partner)\s+than\s+(?:me|this)\b|\b(?:never|not)\s+going\s+to\s+get\s+better\b|\bdo\s*n[o']?t\s+(?:think\s+i\s+)?have\s+(?:days|long|much\s+time)\s+left\b|\bdo\s*n[o']?t\s+think\s+i(?:'ll|\s+will)?\s+make\s+it\s+(?:to|through)\b|\bend\s+the\s+joke\b|\bwhat'?s\s+the\s+point\s+of\s+(?:any\s+of\s+it|living|anything|going\s+on)\b|\bno\s+more\s+(?:pills\s+)?no\s+more\b|\bstopped\s+(?:eating|my\s+meds)[^.!?]{0,20}\bon\s+purpose\b|\bctb\b|\bsewerslide\b|\bi'?m\s+done\s+(?:trying|with\s+everything|with\s+it\s+all)\b|\bdoes\s*n[o']?t\s+want\s+to\s+(?:live|be\s+alive)\b"),
 ]
 
+# "doesn't respond to meds", "not responding to my antidepressants at all".
+NOT_TO_A_TREATMENT = (r"(?!\s+(?:well\s+|at\s+all\s+)?to\s+(?:\w+\s+){0,3}?(?:meds?|medications?|medicines?|"
+                      r"treatments?|antidepressants?|anti-depressants?|ssris?|snris?|pills?|drugs?|therapy|"
+                      r"ketamine|infusions?|anything|them|it)\b)")
+
 _EMERGENCY_RULES: List[Tuple[str, str]] = [
     ("chest_pain", r"\b(?:my\s+chest|chest\s+(?:is|feels))\s+(?:hurts?|hurting|is\s+hurting|tight|pain|heavy|pressure|crushing)|\b(?:have|having|got|getting)\s+(?:a\s+)?(?:bad\s+|severe\s+|sharp\s+)?chest\s+pains?\b|\bpain\s+in\s+my\s+chest\b"),
     ("cant_breathe", r"\b(?:ca\s*n[o']?t|cannot|can\s+not|unable\s+to|struggling\s+to|hard\s+to)\s+breath(?:e|ing)?\b|\b(?:is\s*n[o']?t|not|stopped)\s+breathing\b|\bthroat\s+is\s+(?:closing|swelling)\b"),
     ("overdose_taken", r"\b(?:took|taken|swallowed|downed)\s+(?:way\s+)?(?:too\s+many|too\s+much|a\s+lot\s+of|all\s+(?:of\s+)?(?:my|the|his|her|their)|the\s+whole|my\s+whole|an\s+entire|a\s+(?:whole\s+)?bunch\s+of|a\s+handful\s+of)\b"),
     ("overdosed", r"\b(?:i|he|she|they|i've|ive|just)\s+(?:have\s+|has\s+)?(?:overdosed|od'?d)\b(?!\s+on\s+(?:coffee|caffeine|sugar|chocolate|netflix|tv))"),
-    # Someone else who won't wake up; "I won't wake up" is the writer's wish (crisis).
-    ("unresponsive", r"(?<!\bi )(?<!\bi'll )\b(?:wo\s*n[o']?t|will\s+not|does\s*n[o']?t|is\s*n[o']?t|not)\s+(?:wake\s+up|waking\s+up|responding|respond)\b|\b(?:passed\s+out|fainted|unconscious|collapsed)\b|\b(?:about\s+to|going\s+to|gonna)\s+(?:pass\s+out|faint)\b|\b(?:barely|ca\s*n[o']?t)\s+stay\s+(?:conscious|awake)\b"),
+    # Someone else who won't wake up; "I won't wake up" is the writer's wish
+    # (crisis). Not responding *to a medicine* is treatment resistance.
+    ("unresponsive", r"(?<!\bi )(?<!\bi'll )\b(?:wo\s*n[o']?t|will\s+not|does\s*n[o']?t|is\s*n[o']?t|not)\s+(?:wake\s+up|waking\s+up|responding|respond)\b" + NOT_TO_A_TREATMENT + r"|\b(?:passed\s+out|fainted|unconscious|collapsed)\b|\b(?:about\s+to|going\s+to|gonna)\s+(?:pass\s+out|faint)\b|\b(?:barely|ca\s*n[o']?t)\s+stay\s+(?:conscious|awake)\b"),
     ("seizure", r"\b(?:having|had|is\s+having)\s+(?:a\s+)?(?:seizure|fit|convulsions?|heart\s+attack|stroke)\b|\bseizing\b"),
     ("acute_signs", r"\bmy\s+heart\s+is\s+(?:racing|pounding)\b|\b(?:lips|face|skin)\s+(?:are|is)\s+(?:turning\s+)?blue\b|\b(?:having|have)\s+an?\s+(?:bad\s+|severe\s+)?allergic\s+reaction\b|\bworst\s+headache\b"),
     ("heart_or_stroke", r"\bchest\s+pains?\b[^.!?]{0,60}\b(?:arm|jaw)\b|\b(?:arm|jaw|face)\b[^.!?]{0,30}\b(?:numb|drooping)\b|\bslurr\w*\s+(?:speech|words)\b"),

@@ -81,6 +81,8 @@ EMERGENCY = [
     "he's on the floor foaming at the mouth",
     "i cut myself too deep and it won't stop bleeding",
     "my son swallowed a laundry pod",
+    "my husband is not responding, what do i do",
+    "he isn't responding to me at all and his lips look grey",
     "she keeps throwing up blood",
 ]
 
@@ -126,6 +128,9 @@ LOOKALIKES = [
     "the clinic's balcony has a railing right? my mom uses a walker",
     "is vomiting blood ever a side effect of ketamine?",
     "what if a kid drank bleach by accident, is the clinic equipped for that",
+    "my depression just doesn't respond to medication, so what now",
+    "how come some people do not respond to antidepressants at all",
+    "my son is not responding to any of his meds, would ketamine be different",
 ]
 
 
