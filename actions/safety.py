@@ -23,7 +23,9 @@ OTHER_ANSWERS = {
 }
 # After a check-in (the classifier's probability alone, no crisis words), an
 # everyday question also gets its honest "I can't answer that here", so the
-# patient sees they were read; it needs no lead-in.
+# patient sees they were read; it needs no lead-in. That reply answers nothing
+# and shows the crisis line again, so it costs little when the classifier was
+# wrong: being the classifier's own pick (past the fallback) is enough.
 AFTER_CHECK_IN = {"out_of_scope": "utter_out_of_scope"}
 
 # The classifier's own confidence in the intent it saw. On the tuning sets
@@ -39,11 +41,11 @@ def question_behind_crisis_reply(parse_data: Dict[Text, Any]) -> Optional[str]:
     if said != "crisis" and not (said == "medical_emergency" and override.get("rule") == "model_probability"):
         return None
     intent, confidence = override.get("model_intent"), override.get("model_confidence") or 0.0
+    if intent in AFTER_CHECK_IN and override.get("rule") == "model_probability":
+        return intent
     if confidence < MIN_MODEL_CONFIDENCE:
         return None
     if intent in FAQ_TOPICS or intent in OTHER_ANSWERS:
-        return intent
-    if intent in AFTER_CHECK_IN and override.get("rule") == "model_probability":
         return intent
     return None
 

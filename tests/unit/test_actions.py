@@ -77,9 +77,11 @@ async def test_a_personal_question_behind_a_crisis_reply_gets_the_prescriber_ref
     assert [m["response"] for m in dispatcher.messages] == ["utter_also_asked", "utter_personal_advice"]
 
 
-async def test_an_everyday_question_after_a_check_in_gets_the_honest_out_of_scope_reply():
+@pytest.mark.parametrize("confidence", [0.25, 0.45])
+async def test_an_everyday_question_after_a_check_in_gets_the_honest_out_of_scope_reply(confidence):
+    """It answers nothing, so the classifier's own pick is enough, however unsure."""
     dispatcher = CollectingDispatcher()
-    override = {"rule": "model_probability", "model_intent": "out_of_scope", "model_confidence": 0.45}
+    override = {"rule": "model_probability", "model_intent": "out_of_scope", "model_confidence": confidence}
     await ActionAnswerAfterSafety().run(dispatcher, tracker([crisis_reply_to(override)]), {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
 
