@@ -86,6 +86,13 @@ _EMERGENCY_RULES: List[Tuple[str, str]] = [
     ("chest_pain", r"\b(?:my\s+chest|chest\s+(?:is|feels))\s+(?:hurts?|hurting|is\s+hurting|tight|pain|heavy|pressure|crushing)|\b(?:have|having|got|getting)\s+(?:a\s+)?(?:bad\s+|severe\s+|sharp\s+)?chest\s+pains?\b|\bpain\s+in\s+my\s+chest\b"),
     ("cant_breathe", r"\b(?:ca\s*n[o']?t|cannot|can\s+not|unable\s+to|struggling\s+to|hard\s+to)\s+breath(?:e|ing)?\b|\b(?:is\s*n[o']?t|not|stopped)\s+breathing\b|\bthroat\s+is\s+(?:closing|swelling)\b"),
     ("overdose_taken", r"\b(?:took|taken|swallowed|downed)\s+(?:way\s+)?(?:too\s+many|too\s+much|a\s+lot\s+of|all\s+(?:of\s+)?(?:my|the|his|her|their)|the\s+whole|my\s+whole|an\s+entire|a\s+(?:whole\s+)?bunch\s+of|a\s+handful\s+of)\b"),
+    # A count of pills taken at once: "swallowed about 15 of my trazodone".
+    ("pills_counted", r"\b(?:took|taken|swallowed|downed)\s+(?:about\s+|around\s+|like\s+|maybe\s+|over\s+|at\s+least\s+)?"
+                      r"(?:[5-9]|[1-9]\d+|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|forty|fifty)\s+"
+                      r"(?:of\s+(?:my|his|her|their|the|these|those)\s+(?!\d|sessions|infusions|appointments|treatments|visits)\w+|pills|tablets|capsules)\b"
+                      # ...not a count spread over days: "five pills over the week", "six a day"
+                      r"(?![^.!?]{0,40}\b(?:(?:a|per|each|every)\s+(?:day|week|night)|over\s+(?:the\s+)?(?:past\s+|last\s+)?"
+                      r"(?:days?|weeks?|months?|years?)))"),
     ("overdosed", r"\b(?:i|he|she|they|i've|ive|just)\s+(?:have\s+|has\s+)?(?:overdosed|od'?d)\b(?!\s+on\s+(?:coffee|caffeine|sugar|chocolate|netflix|tv))"),
     # Someone else who won't wake up; "I won't wake up" is the writer's wish
     # (crisis). Not responding *to a medicine* is treatment resistance.

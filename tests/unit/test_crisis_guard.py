@@ -83,6 +83,8 @@ EMERGENCY = [
     "my son swallowed a laundry pod",
     "my husband is not responding, what do i do",
     "he isn't responding to me at all and his lips look grey",
+    "my dad swallowed 20 of his sleeping pills about an hour ago",
+    "took like 30 tablets and now everything feels weird",
     "she keeps throwing up blood",
 ]
 
@@ -131,6 +133,8 @@ LOOKALIKES = [
     "my depression just doesn't respond to medication, so what now",
     "how come some people do not respond to antidepressants at all",
     "my son is not responding to any of his meds, would ketamine be different",
+    "i took five pills of ibuprofen over the week for my back, is that ok before an infusion",
+    "i've taken 6 of my infusions so far, how many more will i need",
 ]
 
 
