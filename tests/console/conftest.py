@@ -42,7 +42,7 @@ CONVERSATIONS: Dict[str, List[str]] = {
 # Short or ambiguous messages; the test data needs at least one nlu_fallback
 # among them (asserted in `recorded`), whichever the model falls back on.
 FALLBACK_CANDIDATES = ["ketamine?", "hmm", "what about the other one", "blorp zindle quax", "and then?",
-                       "is it", "brain", "ok but why", "umm so like", "that one", "or"]
+                       "is it", "brain", "ok but why", "umm so like", "that one", "or", "?", "so", "more", "hm well"]
 
 
 @dataclass
