@@ -41,8 +41,9 @@ CONVERSATIONS: Dict[str, List[str]] = {
 }
 # Short or ambiguous messages; the test data needs at least one nlu_fallback
 # among them (asserted in `recorded`), whichever the model falls back on.
+# Each must be distinctive: tests look for it in the console's pages.
 FALLBACK_CANDIDATES = ["ketamine?", "hmm", "what about the other one", "blorp zindle quax", "and then?",
-                       "is it", "brain", "ok but why", "umm so like", "that one", "or", "?", "so", "more", "hm well"]
+                       "is it", "brain", "ok but why", "umm so like", "that one", "or", "more more", "so more", "so so"]
 
 
 @dataclass
