@@ -49,7 +49,7 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     ("self_harm", rf"\bself[\s-]?harm|\b(?:hurt|harm|cut|burn)(?:ing)?\s+{_SELF}\b|\bcutting\s+(?:again|my\s+(?:arms?|wrists?|legs?))\b"),
     ("method", r"\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|end\s+it|kill)\b|\bjump(?:ing)?\s+off\s+(?:a|the|my)\s+(?:bridge|building|roof|balcony|cliff)\b|\bnoose\b|\bplanning\s+my\s+(?:own\s+)?death\b"),
     ("planned_overdose", rf"\b{_WANT}\s+(?:to\s+)?(?:overdose|od\b|tak(?:e|ing)\s+(?:all|every)\s+(?:of\s+)?(?:my|the|his|her|their)\s+(?:pills|meds|tablets))|\b(?:pills|meds)\s+(?:saved|stockpiled|stashed)\b|\b(?:saving|stockpiling)\s+(?:up\s+)?(?:my\s+)?(?:pills|meds)\b"),
-    ("last_goodbye", r"\blast\s+thing\s+i'?(?:ll|\s+will)\s+ever\s+(?:write|say|send|post)\b|\bmy\s+(?:last|final)\s+(?:message|goodbye|night)\b|\bsuicide\s+note\b|\bgiving\s+away\s+(?:all\s+)?my\s+(?:stuff|things|belongings)\b"),
+    ("last_goodbye", r"\b(?:this|that)\s+is\s+(?:my\s+)?goodbye\b(?!\s+for\s+(?:now|today|tonight|the\s+(?:day|night|week)))|\blast\s+thing\s+i'?(?:ll|\s+will)\s+ever\s+(?:write|say|send|post)\b|\bmy\s+(?:last|final)\s+(?:message|goodbye|night)\b|\bsuicide\s+note\b|\bgiving\s+away\s+(?:all\s+)?my\s+(?:stuff|things|belongings)\b"),
     # Well-known warning signs said without crisis words: farewells, feeling
     # like a burden, and the means at hand.
     ("farewell", r"\b(?:wo\s*n[o']?t|will\s+not)\s+(?:be|still\s+be)\s+(?:around|here|alive)\s+(?:much\s+longer|for\s+(?:much\s+)?long|anymore|soon|tomorrow|next\s+(?:week|month|year)|by\s+(?:then|the\s+end\s+of)|in\s+a\s+(?:week|month))\b|\bmade\s+(?:my\s+)?peace\b|\bsa(?:y|ying|id)\s+(?:my\s+)?goodbyes\b"),
@@ -81,6 +81,11 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
 NOT_TO_A_TREATMENT = (r"(?!\s+(?:well\s+|at\s+all\s+)?to\s+(?:\w+\s+){0,3}?(?:meds?|medications?|medicines?|"
                       r"treatments?|antidepressants?|anti-depressants?|ssris?|snris?|pills?|drugs?|therapy|"
                       r"ketamine|infusions?|anything|them|it)\b)")
+# "have passed out during blood tests before", "fainted at my last blood
+# draw": a history (often of needle fear), not someone unconscious now.
+NOT_IN_THE_PAST = (r"(?![^.!?]{0,50}\b(?:before(?=\s*(?:[,.!?;]|$|(?:and|but|so|how|what|is|does|do|will|can)\b))|"
+                   r"in\s+the\s+past|years?\s+ago|as\s+a\s+(?:kid|child|teen)|at\s+my\s+last|last\s+time|"
+                   r"every\s+time|when(?:ever)?\s+i\s+(?:see|get|have|had))\b)")
 
 _EMERGENCY_RULES: List[Tuple[str, str]] = [
     ("chest_pain", r"\b(?:my\s+chest|chest\s+(?:is|feels))\s+(?:hurts?|hurting|is\s+hurting|tight|pain|heavy|pressure|crushing)|\b(?:have|having|got|getting)\s+(?:a\s+)?(?:bad\s+|severe\s+|sharp\s+)?chest\s+pains?\b|\bpain\s+in\s+my\s+chest\b"),
@@ -96,7 +101,7 @@ _EMERGENCY_RULES: List[Tuple[str, str]] = [
     ("overdosed", r"\b(?:i|he|she|they|i've|ive|just)\s+(?:have\s+|has\s+)?(?:overdosed|od'?d)\b(?!\s+on\s+(?:coffee|caffeine|sugar|chocolate|netflix|tv))"),
     # Someone else who won't wake up; "I won't wake up" is the writer's wish
     # (crisis). Not responding *to a medicine* is treatment resistance.
-    ("unresponsive", r"(?<!\bi )(?<!\bi'll )\b(?:wo\s*n[o']?t|will\s+not|does\s*n[o']?t|is\s*n[o']?t|not)\s+(?:wake\s+up|waking\s+up|responding|respond)\b" + NOT_TO_A_TREATMENT + r"|\b(?:passed\s+out|fainted|unconscious|collapsed)\b|\b(?:about\s+to|going\s+to|gonna)\s+(?:pass\s+out|faint)\b|\b(?:barely|ca\s*n[o']?t)\s+stay\s+(?:conscious|awake)\b"),
+    ("unresponsive", r"(?<!\bi )(?<!\bi'll )\b(?:wo\s*n[o']?t|will\s+not|does\s*n[o']?t|is\s*n[o']?t|not)\s+(?:wake\s+up|waking\s+up|responding|respond)\b" + NOT_TO_A_TREATMENT + r"|(?<!\bnearly\s)(?<!\balmost\s)\b(?:passed\s+out|fainted|unconscious|collapsed)\b" + NOT_IN_THE_PAST + r"|\b(?:about\s+to|going\s+to|gonna)\s+(?:pass\s+out|faint)\b|\b(?:barely|ca\s*n[o']?t)\s+stay\s+(?:conscious|awake)\b"),
     ("seizure", r"\b(?:having|had|is\s+having)\s+(?:a\s+)?(?:seizure|fit|convulsions?|heart\s+attack|stroke)\b|\bseizing\b"),
     ("acute_signs", r"\bmy\s+heart\s+is\s+(?:racing|pounding)\b|\b(?:lips|face|skin)\s+(?:are|is)\s+(?:turning\s+)?blue\b|\b(?:having|have)\s+an?\s+(?:bad\s+|severe\s+)?allergic\s+reaction\b|\bworst\s+headache\b"),
     ("heart_or_stroke", r"\bchest\s+pains?\b[^.!?]{0,60}\b(?:arm|jaw)\b|\b(?:arm|jaw|face)\b[^.!?]{0,30}\b(?:numb|drooping)\b|\bslurr\w*\s+(?:speech|words)\b"),

@@ -9,6 +9,7 @@ from clinicbot.crisis_guard import CrisisGuard, detect
 from tests.helpers import training_examples
 
 CRISIS = [
+    "well i guess this is goodbye then",
     "honestly i think i'm going to kill myself this weekend",
     "me quiero morir, ya no puedo mas",
     "tengo ganas de matarme esta noche",
@@ -84,6 +85,7 @@ EMERGENCY = [
     "my husband is not responding, what do i do",
     "he isn't responding to me at all and his lips look grey",
     "my dad swallowed 20 of his sleeping pills about an hour ago",
+    "she passed out before i got home and wont answer me",
     "took like 30 tablets and now everything feels weird",
     "she keeps throwing up blood",
 ]
@@ -135,6 +137,9 @@ LOOKALIKES = [
     "my son is not responding to any of his meds, would ketamine be different",
     "i took five pills of ibuprofen over the week for my back, is that ok before an infusion",
     "i've taken 6 of my infusions so far, how many more will i need",
+    "ok this is goodbye for now, thanks for all the info",
+    "needles scare me and i've passed out at blood tests before, is the iv painful",
+    "i nearly fainted last time i had a shot, how is ketamine given",
 ]
 
 
