@@ -42,7 +42,7 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     ("end_life", rf"\b{_WANT}\s+(?:to\s+)?end(?:ing)?\s+(?:it|it\s+all|my\s+(?:own\s+)?life|everything|things)\b"),
     ("end_it_all", r"\bend(?:ing)?\s+(?:it\s+all|my\s+(?:own\s+)?life)\b|\btake\s+my\s+(?:own\s+)?life\b|\bfeel\s+like\s+ending\s+it\b"),
     ("not_living", r"\b(?:do\s*n[o']?t|dont|do\s+not|no\s+longer)\s+(?:want\s+to|wanna)\s+(?:live|be\s+alive|be\s+here|exist|wake\s+up|go\s+on)\b"),
-    ("never_wake", r"\b(?:never|not|do\s*n[o']?t|wo\s*n[o']?t)\s+wake\s+up\b|\b(?:do\s*n[o']?t|ca\s*n[o']?t)\s+see\s+(?:a|any)\s+future\b|\bstop\s+existing\b|\b(?:is\s*n[o']?t|not)\s+worth\s+living\b|\bdone\s+with\s+(?:living|life)\b"),
+    ("never_wake", r"\b(?:never|not|do\s*n[o']?t|wo\s*n[o']?t)\s+wake\s+up\b|\b(?:and|(?:think|dream|wish|hop)\w*\s+(?:of|about))\s+(?:just\s+)?(?:never|not)\s+waking\s+up\b|\b(?:do\s*n[o']?t|ca\s*n[o']?t)\s+see\s+(?:a|any)\s+future\b|\bstop\s+existing\b|\b(?:is\s*n[o']?t|not)\s+worth\s+living\b|\bdone\s+with\s+(?:living|life)\b"),
     ("no_reason", r"\bno\s+(?:reason|point)\s+(?:for\s+me\s+)?(?:to|in)\s+(?:go\s+on\s+)?(?:live|living|going\s+on|being\s+alive|carry(?:ing)?\s+on)\b"),
     ("better_off", r"\bbetter\s+off\s+(?:dead|without\s+me|if\s+i\s+(?:was|were)\s+(?:dead|gone|n[o']?t\s+(?:here|around|alive)))\b"),
     ("cant_go_on", r"\b(?:ca\s*n[o']?t|cannot)\s+go\s+on\b(?!\s+(?:taking|using|paying|waiting|with\s+(?:this|these|my)\s+(?:meds?|medication|pills|treatment)))"),

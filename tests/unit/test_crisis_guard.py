@@ -30,6 +30,7 @@ CRISIS = [
     "kms fr",
     "been thinking about how to unalive myself",
     "i just want to go to sleep and never wake up",
+    "some nights i think about never waking up",
     "my life is not worth living",
     "I'm having suicidal thoughts right now, can ketamine help me?",
     "my suicidal thoughts are getting worse",
@@ -75,6 +76,7 @@ EMERGENCY = [
     "my chest hurts really bad after the infusion",
     "i cant breathe properly",
     "she overdosed and won't wake up",
+    "my dad took his pills and is not waking up",
     "my dad collapsed in the waiting room",
     "i think im having a seizure",
     "took my whole prescription at once an hour ago",
@@ -92,6 +94,7 @@ EMERGENCY = [
 
 LOOKALIKES = [
     "does ketamine reduce suicidal thoughts?",
+    "is there any risk of not waking up from the anaesthetic dose",
     "¿la ketamina ayuda con los pensamientos suicidas?",
     "quiero saber cuánto cuesta una infusión",
     "we have been dating for two years, might as well make it official, any ring ideas",
