@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Text, Tuple
 
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -148,7 +149,7 @@ def _analyser(settings: Dict[str, Any]) -> Callable[[str], List[str]]:
     return TfidfVectorizer(**settings).build_analyzer()
 
 
-class SentenceEmbedding:
+class SentenceEmbedding(BaseEstimator, TransformerMixin):
     """A scikit-learn transformer: texts -> weight x their sentence embeddings."""
 
     def __init__(self, weight: float = 1.0) -> None:
@@ -162,16 +163,6 @@ class SentenceEmbedding:
 
         return shared_encoder().encode_all(list(texts)) * self.weight
 
-    def fit_transform(self, texts: List[str], y: Any = None) -> np.ndarray:
-        return self.transform(texts)
-
-    def get_params(self, deep: bool = True) -> Dict[str, Any]:
-        return {"weight": self.weight}
-
-    def set_params(self, **params: Any) -> "SentenceEmbedding":
-        self.weight = params.get("weight", self.weight)
-        return self
-
 
 class Scorer:
     """The fitted pipeline's probabilities for one text, computed directly:
@@ -183,21 +174,21 @@ class Scorer:
 
     def __init__(self, classes: List[str], bias: np.ndarray,
                  parts: List[Tuple[Dict[str, Any], List[str], np.ndarray, np.ndarray]],
-                 embedding: Optional[Tuple[float, np.ndarray]] = None) -> None:
+                 embedding: Optional[np.ndarray] = None) -> None:
         if len(classes) != len(bias) or any(w.shape != (len(v), len(classes)) or len(i) != len(v)
                                             for _, v, i, w in parts):
             raise ValueError("inconsistent linear intent model")
-        if embedding is not None and embedding[1].shape[1] != len(classes):
+        if embedding is not None and embedding.shape[1] != len(classes):
             raise ValueError("inconsistent linear intent model")
         self.classes, self.bias = classes, bias
         self.parts = parts
-        self.embedding = embedding  # (weight, dimensions x classes) or None
+        self.embedding = embedding  # dimensions x classes, the embedding's weight folded in; or None
         self._compiled = [(_analyser(s), {g: n for n, g in enumerate(v)}, idf, w) for s, v, idf, w in parts]
         if embedding is not None:
             from clinicbot.sentence_encoder import shared_encoder
 
             self._encoder = shared_encoder()
-            if self._encoder.dimension != embedding[1].shape[0]:
+            if self._encoder.dimension != embedding.shape[0]:
                 raise ValueError("the sentence encoder does not fit this model")
 
     @classmethod
@@ -208,30 +199,28 @@ class Scorer:
         if len(classes) == 2:  # a binary model keeps one column: softmax([0, z]) is its sigmoid
             weights = np.hstack([np.zeros_like(weights), weights])
             bias = np.concatenate([[0.0], bias])
-        parts, embedding, offset = [], None, 0
-        vectorizers = [t for _, t in union.transformer_list if not isinstance(t, SentenceEmbedding)]
-        for vectorizer, setting in zip(vectorizers, settings):
-            vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+        parts, embedding, offset, settings = [], None, 0, iter(settings)
+        for _, transformer in union.transformer_list:
+            if isinstance(transformer, SentenceEmbedding):  # always the last block
+                embedding = np.ascontiguousarray(weights[offset:] * transformer.weight, dtype=float)
+                continue
+            vocabulary = sorted(transformer.vocabulary_, key=transformer.vocabulary_.get)
             size = len(vocabulary)
-            parts.append((setting, vocabulary, vectorizer.idf_.astype(float),
+            parts.append((next(settings), vocabulary, transformer.idf_.astype(float),
                           np.ascontiguousarray(weights[offset:offset + size], dtype=float)))
             offset += size
-        for _, transformer in union.transformer_list:
-            if isinstance(transformer, SentenceEmbedding):
-                embedding = (float(transformer.weight), np.ascontiguousarray(weights[offset:], dtype=float))
         return cls(classes, bias, parts, embedding)
 
     def save(self, directory: Path) -> None:
         settings = {"classes": self.classes,
                     "parts": [{"settings": {**s, "ngram_range": list(s["ngram_range"])}, "vocabulary": v}
-                              for s, v, _, _ in self.parts],
-                    "embedding_weight": self.embedding[0] if self.embedding else 0.0}
+                              for s, v, _, _ in self.parts]}
         (directory / SETTINGS_FILE).write_text(json.dumps(settings), encoding="utf-8")
         arrays = {"bias": self.bias}
         for n, (_, _, idf, weights) in enumerate(self.parts):
             arrays[f"idf_{n}"], arrays[f"weights_{n}"] = idf, weights
-        if self.embedding:
-            arrays["embedding_weights"] = self.embedding[1]
+        if self.embedding is not None:
+            arrays["embedding_weights"] = self.embedding
         np.savez_compressed(directory / ARRAYS_FILE, **arrays)
 
     @classmethod
@@ -247,8 +236,7 @@ class Scorer:
                 parts.append((setting, [str(g) for g in part["vocabulary"]],
                               arrays[f"idf_{n}"].astype(float), arrays[f"weights_{n}"].astype(float)))
             bias = arrays["bias"].astype(float)
-            weight = float(settings.get("embedding_weight", 0.0))
-            embedding = (weight, arrays["embedding_weights"].astype(float)) if weight else None
+            embedding = arrays["embedding_weights"].astype(float) if "embedding_weights" in arrays.files else None
         return cls([str(c) for c in settings["classes"]], bias, parts, embedding)
 
     def probabilities(self, text: str) -> Dict[str, float]:
@@ -261,8 +249,7 @@ class Scorer:
             values = np.fromiter((1.0 + math.log(c) for _, c in found), dtype=float, count=len(found)) * idf[index]
             logits += (values / np.sqrt(values @ values)) @ weights[index]
         if self.embedding is not None:
-            weight, weights = self.embedding
-            logits += (self._encoder.encode(text).astype(float) * weight) @ weights
+            logits += self._encoder.encode(text).astype(float) @ self.embedding
         logits -= logits.max()
         exp = np.exp(logits)
         return dict(zip(self.classes, (exp / exp.sum()).tolist()))

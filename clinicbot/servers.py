@@ -55,8 +55,8 @@ def default_env(action_port: int = 5055, db_path: Optional[Path] = None) -> Dict
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     # The sentence encoder multiplies matrices of a few rows per message: one
-    # BLAS thread does it faster than two threads competing for this
-    # machine's two cores with the action server (17 against 31 ms a message).
+    # BLAS thread did it faster than two on this 2-core machine while another
+    # job loaded it (17 against 31 ms a message).
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     return env
 
