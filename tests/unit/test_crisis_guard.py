@@ -67,6 +67,9 @@ CRISIS = [
     "dont think ill make it much longer, everything is grey",
     "last night i sat on the bridge railing for an hour",
     "this might be the last thing i'll ever post here",
+    "the waitlist is months away and i dont think i can hold on that long",
+    "i keep picturing how i would do it when i'm alone at night",
+    "lately i've been imagining exactly how i'd do it",
 ]
 
 EMERGENCY = [
@@ -138,6 +141,9 @@ LOOKALIKES = [
     "my depression just doesn't respond to medication, so what now",
     "how come some people do not respond to antidepressants at all",
     "my son is not responding to any of his meds, would ketamine be different",
+    "can i hold on to my old prescription that long or should i refill it",
+    "i keep picturing how i would drive to the clinic after work",
+    "i'm imagining how i would do it logistically, do i need someone to drive me",
     "i took five pills of ibuprofen over the week for my back, is that ok before an infusion",
     "i've taken 6 of my infusions so far, how many more will i need",
     "ok this is goodbye for now, thanks for all the info",
