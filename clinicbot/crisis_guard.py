@@ -47,7 +47,7 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     ("better_off", r"\bbetter\s+off\s+(?:dead|without\s+me|if\s+i\s+(?:was|were)\s+(?:dead|gone|n[o']?t\s+(?:here|around|alive)))\b"),
     ("cant_go_on", r"\b(?:ca\s*n[o']?t|cannot)\s+go\s+on\b(?!\s+(?:taking|using|paying|waiting|with\s+(?:this|these|my)\s+(?:meds?|medication|pills|treatment)))"),
     ("self_harm", rf"\bself[\s-]?harm|\b(?:hurt|harm|cut|burn)(?:ing)?\s+{_SELF}\b|\bcutting\s+(?:again|my\s+(?:arms?|wrists?|legs?))\b"),
-    ("method", r"\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|end\s+it|kill)\b|\bjump(?:ing)?\s+off\s+(?:a|the|my)\s+(?:bridge|building|roof|balcony|cliff)\b|\bnoose\b|\bplanning\s+my\s+(?:own\s+)?death\b"),
+    ("method", r"\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|end\s+it|kill(?:\s+(?:my\s*self|me|oneself|yourself|urself|someone))?(?!\s+\w))\b|\bjump(?:ing)?\s+off\s+(?:a|the|my)\s+(?:bridge|building|roof|balcony|cliff)\b|\bnoose\b|\bplanning\s+my\s+(?:own\s+)?death\b"),
     ("planned_overdose", rf"\b{_WANT}\s+(?:to\s+)?(?:overdose|od\b|tak(?:e|ing)\s+(?:all|every)\s+(?:of\s+)?(?:my|the|his|her|their)\s+(?:pills|meds|tablets))|\b(?:pills|meds)\s+(?:saved|stockpiled|stashed)\b|\b(?:saving|stockpiling)\s+(?:up\s+)?(?:my\s+)?(?:pills|meds)\b"),
     ("last_goodbye", r"\b(?:this|that)\s+is\s+(?:my\s+)?goodbye\b(?!\s+for\s+(?:now|today|tonight|the\s+(?:day|night|week)))|\blast\s+thing\s+i'?(?:ll|\s+will)\s+ever\s+(?:write|say|send|post)\b|\bmy\s+(?:last|final)\s+(?:message|goodbye|night)\b|\bsuicide\s+note\b|\bgiving\s+away\s+(?:all\s+)?my\s+(?:stuff|things|belongings)\b"),
     # Well-known warning signs said without crisis words: farewells, feeling

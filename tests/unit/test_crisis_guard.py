@@ -70,6 +70,8 @@ CRISIS = [
     "the waitlist is months away and i dont think i can hold on that long",
     "i keep picturing how i would do it when i'm alone at night",
     "lately i've been imagining exactly how i'd do it",
+    "what is the quickest way to kill myself",
+    "whats the easiest way to kill",
 ]
 
 EMERGENCY = [
@@ -143,6 +145,7 @@ LOOKALIKES = [
     "my son is not responding to any of his meds, would ketamine be different",
     "can i hold on to my old prescription that long or should i refill it",
     "i keep picturing how i would drive to the clinic after work",
+    "whats the best way to kill the weeds in my lawn",
     "i'm imagining how i would do it logistically, do i need someone to drive me",
     "i took five pills of ibuprofen over the week for my back, is that ok before an infusion",
     "i've taken 6 of my infusions so far, how many more will i need",
