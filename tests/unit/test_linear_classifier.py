@@ -99,3 +99,36 @@ def test_two_intents_are_scored_like_the_pipeline(storage):
     expected = dict(zip(component.pipeline.classes_, component.pipeline.predict_proba(["hey there"])[0]))
     got = {r["name"]: r["confidence"] for r in _classify(component, "hey there").get("intent_ranking")}
     assert got == pytest.approx(expected) and max(got, key=got.get) == "greet"
+
+
+def _gate_probabilities(component, text):
+    from scipy.sparse import hstack
+
+    blocks = [t for _, t in component.pipeline.steps[0][1].transformer_list if hasattr(t, "vocabulary_")]
+    features = hstack([block.transform([text]) for block in blocks]).tocsr()
+    return dict(zip(component.gate.classes_, component.gate.predict_proba(features)[0]))
+
+
+def test_the_gate_answers_when_sure_and_the_full_model_otherwise(storage):
+    """With encoder_gate, the n-gram-only model's answer stands when its top
+    probability reaches the gate; other messages get the model with the
+    sentence embedding. Both sides are checked against scikit-learn."""
+    component, _ = _trained(storage, encoder_gate=0.5)
+    sure, unsure = [], []
+    for text in ("hi", "hello there", "side effects?", "how fast does it work", "zzzz qqqq", "", "is it quick"):
+        gated = _gate_probabilities(component, text)
+        (sure if max(gated.values()) >= 0.5 else unsure).append(text)
+        expected = gated if max(gated.values()) >= 0.5 else dict(
+            zip(component.pipeline.classes_, component.pipeline.predict_proba([text])[0]))
+        got = {r["name"]: r["confidence"] for r in _classify(component, text).get("intent_ranking")}
+        assert got == pytest.approx(expected)
+    assert sure and unsure  # both paths were taken
+
+
+def test_a_loaded_gated_model_answers_as_the_trained_one(storage):
+    component, resource = _trained(storage, encoder_gate=0.5)
+    config = {**LinearIntentClassifier.get_default_config(), "encoder_gate": 0.5}
+    loaded = LinearIntentClassifier.load(config, storage, resource, _context())
+    assert loaded.scorer.gate is not None and loaded.scorer.gate_threshold == 0.5
+    for text in ("hello", "does it make you gain weight", "zzzz qqqq"):
+        assert _classify(loaded, text).get("intent_ranking") == _classify(component, text).get("intent_ranking")
