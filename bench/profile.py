@@ -12,7 +12,8 @@ from bench import load
 # Checked in order against a whole stack: the first match names the stage.
 STAGES = [
     ("tracker store (SQL)", ("tracker_store.py", "sqlalchemy", "sqlite")),
-    ("NLU pipeline", ("rasa/nlu/", "crisis_guard.py", "tensorflow", "keras")),
+    ("NLU pipeline", ("rasa/nlu/", "crisis_guard.py", "linear_classifier.py", "sentence_encoder.py",
+                      "tensorflow", "keras")),
     ("dialogue policies", ("rasa/core/policies/",)),
     ("responses and actions", ("rasa/core/nlg", "clinicbot/nlg.py", "rasa/core/actions/")),
     ("model graph plumbing", ("rasa/engine/",)),
