@@ -129,7 +129,9 @@ def render(subjects, phases, action_rss: float, profile, out: Path, smoke: bool 
         + (" **Smoke run (2 users, 5 s): not a measurement.**" if smoke else ""), "",
         "Setup as `make run`: `rasa run` with our REST channel, endpoints.yml (SQL tracker store on a fresh SQLite "
         "file, clinic NLG) and one shared action server; every model warmed up with 10 conversations first. "
-        "Each simulated patient holds a conversation from tests/stories under a new sender id"
+        "Each simulated patient, under a new sender id, holds a multi-turn conversation from tests/stories or "
+        "asks three questions in a row, drawn from the one-question test stories and every held-out "
+        "patient question in tests/nlu (long, misspelt, as patients write)"
         + (f" (realistic: {think[0]:g}–{think[1]:g} s between messages)." if think else "."), "",
         "## Targets", "",
         table(["Target", "Goal", "Ours", "Status"], targets), "",

@@ -5,12 +5,13 @@ from its own virtual environment; we only read the CSV it writes."""
 import csv
 import json
 import os
+import random
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Tuple
 
-from tests.helpers import ROOT, load_yaml, strip_annotations
+from tests.helpers import ROOT, load_yaml, nlu_examples, strip_annotations
 
 BENCH_VENV = Path(os.environ.get("BENCH_VENV", ROOT / ".venv-bench"))
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"
@@ -40,16 +41,24 @@ class Stats:
 
 
 def conversations(stories_dir: Path = ROOT / "tests" / "stories", per_patient: int = 3) -> List[List[str]]:
-    """The user turns of every test story, in order (annotations removed).
-    Most test stories are one question; those are grouped `per_patient` at a
-    time, so that every simulated patient holds a multi-turn conversation."""
-    multi, single = [], []
+    """What the simulated patients say: the user turns of every multi-turn
+    test story, in order (annotations removed), and single questions grouped
+    `per_patient` at a time. The single questions are the one-question test
+    stories plus every held-out question (tests/nlu/heldout*.yml): story
+    texts are tidy, and the held-out questions are how patients really write
+    (long, misspelt), which is what decides whether our intent classifier
+    needs its sentence encoder. Shuffled with a fixed seed, so runs compare."""
+    multi, questions = [], []
     for path in sorted(stories_dir.glob("*.yml")):
         for story in load_yaml(path).get("stories", []):
             turns = [strip_annotations(step["user"].strip()) for step in story["steps"] if "user" in step]
-            if turns:
-                (multi if len(turns) > 1 else single).append(turns)
-    questions = [turns[0] for turns in single]
+            if len(turns) > 1:
+                multi.append(turns)
+            elif turns:
+                questions.append(turns[0])
+    for path in sorted((ROOT / "tests" / "nlu").glob("heldout*.yml")):
+        questions += [text for _, text in nlu_examples(path)]
+    random.Random(0).shuffle(questions)
     return multi + [questions[i:i + per_patient] for i in range(0, len(questions), per_patient)]
 
 

@@ -65,6 +65,10 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     ("place", r"\b(?:jump\w*|standing\s+on|stood\s+on|look(?:ed|ing)?\s+(?:up|at)|drive\s+(?:off|into)|walk\s+into)\b[^.!?]{0,40}\b(?:bridge|parking\s+garage|garage\s+roof|roof|rooftop|train\s+tracks?|cliff|overpass|ledge)\b|\bhow\s+high\s+the\s+[^.!?]{0,30}\b(?:bridge|garage|building|roof)\b"),
     ("means_in_mind", r"\b(?:gun|rope|noose|razor|blade)\b[^.!?]{0,60}\b(?:ca\s*n[o']?t\s+stop\s+thinking|keep\s+(?:going|looking|thinking)|thinking\s+about\s+(?:it|using))\b|\b(?:pills|tablets|meds|bottle)\b[^.!?]{0,50}\bin\s+front\s+of\s+me\b"),
     # Farewells and putting affairs in order.
+    # A farewell beside "the fight is over": "just wanted to say bye before i
+    # go. its been a long fight". Either alone is everyday talk.
+    ("farewell_after_fight", r"\b(?:bye|goodbye|farewell)\b[^?]{0,80}\b(?:(?:been|was)\s+a\s+long\s+(?:fight|battle)|done\s+fighting|tired\s+of\s+fighting|ca\s*n[o']?t\s+fight\s+(?:this|it|anymore|any\s+more))\b(?!\s+(?:with|to|for|against|over|about|at)\b)"
+                             r"|\b(?:been|was)\s+a\s+long\s+(?:fight|battle)\b(?!\s+(?:with|to|for|against|over|about|at)\b)[^?]{0,60}\b(?:bye|goodbye|farewell)\b"),
     ("affairs_in_order", r"\btell\s+(?:dr\.?\s+\w+|my\s+(?:doctor|therapist|family|kids|mom|mum|dad))\s+(?:goodbye|i'?m\s+sorry)\b|\b(?:the|my)\s+last\s+message\b|\bsorry\s+to\s+whoever\s+reads\s+this\b|\bwo\s*n[o']?t\s+(?:be\s+)?need(?:ing)?\s+(?:them|it|these|those)\b|\bif\s+i'?m\s+(?:gone|not\s+(?:around|here|alive))\b|\bclosing\s+up\s+shop\b|\bgave\s+away\s+my\s+(?:cat|dog|pets?|things|stuff)\b|\bwr(?:ote|ite|iting|itten)\s+(?:my\s+)?(?:will|goodbye\s+(?:letters?|notes?))\b"),
     # Burden and hopelessness.
     # "Might as well…" after feeling dead or gone already: passive ideation.

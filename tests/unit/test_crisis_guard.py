@@ -69,6 +69,8 @@ CRISIS = [
     "this might be the last thing i'll ever post here",
     "the waitlist is months away and i dont think i can hold on that long",
     "i keep picturing how i would do it when i'm alone at night",
+    "goodbye everyone, i'm done fighting",
+    "wanted to say bye to someone before i go. it was a long battle",
     "lately i've been imagining exactly how i'd do it",
     "what is the quickest way to kill myself",
     "whats the easiest way to kill",
@@ -152,6 +154,8 @@ LOOKALIKES = [
     "ok this is goodbye for now, thanks for all the info",
     "needles scare me and i've passed out at blood tests before, is the iv painful",
     "i nearly fainted last time i had a shot, how is ketamine given",
+    "bye! it's been a long fight with my insurance but we got there",
+    "it was a long battle to get approved, bye for now",
 ]
 
 
