@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Tuple
 
-from tests.helpers import ROOT, load_yaml, nlu_examples, strip_annotations
+from bench import nlu_trial
+from tests.helpers import ROOT, load_yaml, strip_annotations
 
 BENCH_VENV = Path(os.environ.get("BENCH_VENV", ROOT / ".venv-bench"))
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"
@@ -44,7 +45,7 @@ def conversations(stories_dir: Path = ROOT / "tests" / "stories", per_patient: i
     """What the simulated patients say: the user turns of every multi-turn
     test story, in order (annotations removed), and single questions grouped
     `per_patient` at a time. The single questions are the one-question test
-    stories plus every held-out question (tests/nlu/heldout*.yml): story
+    stories plus every held-out question (HELDOUT_SETS in nlu_trial.py): story
     texts are tidy, and the held-out questions are how patients really write
     (long, misspelt), which is what decides whether our intent classifier
     needs its sentence encoder. Shuffled with a fixed seed, so runs compare."""
@@ -56,8 +57,8 @@ def conversations(stories_dir: Path = ROOT / "tests" / "stories", per_patient: i
                 multi.append(turns)
             elif turns:
                 questions.append(turns[0])
-    for path in sorted((ROOT / "tests" / "nlu").glob("heldout*.yml")):
-        questions += [text for _, text in nlu_examples(path)]
+    for pairs in nlu_trial.load_sets(names=nlu_trial.HELDOUT_SETS).values():
+        questions += [text for _, text in pairs]
     random.Random(0).shuffle(questions)
     return multi + [questions[i:i + per_patient] for i in range(0, len(questions), per_patient)]
 

@@ -33,6 +33,10 @@ _SUICID = r"s[ue]{0,2}i?[cs]+i?d(?:e|es|al|le|ual|ally)?"
 _SELF = r"(?:my\s*self|myself|meself)"
 _WANT = r"(?:want|wanna|wish|need|going|gonna|plan(?:ning)?|ready|about|decided|tempted|thinking(?:\s+(?:about|of))?)"
 
+# "it's been a long fight", "done fighting"; not "a long fight with my insurance".
+_FIGHT_OVER = (r"\b(?:(?:been|was)\s+a\s+long\s+(?:fight|battle)|done\s+fighting|tired\s+of\s+fighting|"
+               r"ca\s*n[o']?t\s+fight\s+(?:this|it|anymore|any\s+more))\b(?!\s+(?:with|to|for|against|over|about|at)\b)")
+
 _CRISIS_RULES: List[Tuple[str, str]] = [
     ("suicidal", rf"\b{_SUICID}\b"),
     ("kill_self", rf"\b(?:kill+|kil|murder|off)(?:ing)?\s+{_SELF}"),
@@ -67,8 +71,7 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     # Farewells and putting affairs in order.
     # A farewell beside "the fight is over": "just wanted to say bye before i
     # go. its been a long fight". Either alone is everyday talk.
-    ("farewell_after_fight", r"\b(?:bye|goodbye|farewell)\b[^?]{0,80}\b(?:(?:been|was)\s+a\s+long\s+(?:fight|battle)|done\s+fighting|tired\s+of\s+fighting|ca\s*n[o']?t\s+fight\s+(?:this|it|anymore|any\s+more))\b(?!\s+(?:with|to|for|against|over|about|at)\b)"
-                             r"|\b(?:been|was)\s+a\s+long\s+(?:fight|battle)\b(?!\s+(?:with|to|for|against|over|about|at)\b)[^?]{0,60}\b(?:bye|goodbye|farewell)\b"),
+    ("farewell_after_fight", rf"\b(?:bye|goodbye|farewell)\b[^?]{{0,80}}{_FIGHT_OVER}|{_FIGHT_OVER}[^?]{{0,60}}\b(?:bye|goodbye|farewell)\b"),
     ("affairs_in_order", r"\btell\s+(?:dr\.?\s+\w+|my\s+(?:doctor|therapist|family|kids|mom|mum|dad))\s+(?:goodbye|i'?m\s+sorry)\b|\b(?:the|my)\s+last\s+message\b|\bsorry\s+to\s+whoever\s+reads\s+this\b|\bwo\s*n[o']?t\s+(?:be\s+)?need(?:ing)?\s+(?:them|it|these|those)\b|\bif\s+i'?m\s+(?:gone|not\s+(?:around|here|alive))\b|\bclosing\s+up\s+shop\b|\bgave\s+away\s+my\s+(?:cat|dog|pets?|things|stuff)\b|\bwr(?:ote|ite|iting|itten)\s+(?:my\s+)?(?:will|goodbye\s+(?:letters?|notes?))\b"),
     # Burden and hopelessness.
     # "Might as well…" after feeling dead or gone already: passive ideation.
