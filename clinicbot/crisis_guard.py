@@ -32,6 +32,8 @@ EMERGENCY = "medical_emergency"
 _SUICID = r"s[ue]{0,2}i?[cs]+i?d(?:e|es|al|le|ual|ally)?"
 _SELF = r"(?:my\s*self|myself|meself)"
 _WANT = r"(?:want|wanna|wish|need|going|gonna|plan(?:ning)?|ready|about|decided|tempted|thinking(?:\s+(?:about|of))?)"
+# "I felt like I was going to die" is panic, not a wish: dying needs a wish.
+_WANT_DIE = r"(?:wants?|wanna|wish|need|plan(?:ning)?|ready|decided|tempted)"
 
 # "it's been a long fight", "done fighting"; not "a long fight with my insurance".
 _FIGHT_OVER = (r"\b(?:(?:been|was)\s+a\s+long\s+(?:fight|battle)|done\s+fighting|tired\s+of\s+fighting|"
@@ -39,9 +41,12 @@ _FIGHT_OVER = (r"\b(?:(?:been|was)\s+a\s+long\s+(?:fight|battle)|done\s+fighting
 
 _CRISIS_RULES: List[Tuple[str, str]] = [
     ("suicidal", rf"\b{_SUICID}\b"),
-    ("kill_self", rf"\b(?:kill+|kil|murder|off)(?:ing)?\s+{_SELF}"),
+    # ...not effort: "killing myself all week to get this done".
+    ("kill_self", rf"\b(?:kill+|kil|murder|off)(?:ing)?\s+{_SELF}"
+                  r"(?!\s+(?:all\s+(?:day|week|night|month|year)|(?:just\s+)?to\s+(?:get|finish|make|meet|study|learn|pass|keep)|"
+                  r"trying|working|over\s+(?:a|this|that|it)|at\s+(?:work|the\s+gym)|for\s+(?:this|that|work))\b)"),
     ("kms", r"\bkms\b|\bunaliv\w*"),
-    ("want_to_die", rf"\b{_WANT}\s+(?:to\s+)?(?:die|be\s+dead)\b"),
+    ("want_to_die", rf"\b{_WANT_DIE}\s+(?:to\s+)?(?:die|be\s+dead)\b"),
     ("wish_dead", r"\bwish\s+i\s+(?:was|were|could\s+be)\s+dead\b|\bwish\s+i\s+(?:was|were)\s*n[o']?t\s+(?:born|alive|here)\b"),
     ("end_life", rf"\b{_WANT}\s+(?:to\s+)?end(?:ing)?\s+(?:it|it\s+all|my\s+(?:own\s+)?life|everything|things)\b"),
     ("end_it_all", r"\bend(?:ing)?\s+(?:it\s+all|my\s+(?:own\s+)?life)\b|\btake\s+my\s+(?:own\s+)?life\b|\bfeel\s+like\s+ending\s+it\b"),
@@ -50,7 +55,10 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     ("no_reason", r"\bno\s+(?:reason|point)\s+(?:for\s+me\s+)?(?:to|in)\s+(?:go\s+on\s+)?(?:live|living|going\s+on|being\s+alive|carry(?:ing)?\s+on)\b"),
     ("better_off", r"\bbetter\s+off\s+(?:dead|without\s+me|if\s+i\s+(?:was|were)\s+(?:dead|gone|n[o']?t\s+(?:here|around|alive)))\b"),
     ("cant_go_on", r"\b(?:ca\s*n[o']?t|cannot)\s+go\s+on\b(?!\s+(?:taking|using|paying|waiting|with\s+(?:this|these|my)\s+(?:meds?|medication|pills|treatment)))"),
-    ("self_harm", rf"\bself[\s-]?harm|\b(?:hurt|harm|cut|burn)(?:ing)?\s+{_SELF}\b|\bcutting\s+(?:again|my\s+(?:arms?|wrists?|legs?))\b"),
+    # ...not an accident: "hurt myself putting socks on".
+    ("self_harm", rf"\bself[\s-]?harm|(?<!accidentally\s)\b(?:hurt|harm|cut|burn)(?:ing)?\s+{_SELF}\b"
+                  r"(?!\s+(?:putting|lifting|playing|running|falling|exercising|working\s+out|shaving|cooking|"
+                  r"by\s+accident|accidentally|at\s+(?:the\s+gym|work)|while|when\s+i\s+(?:fell|slipped|tripped)|on\s+(?:a|the)))|\bcutting\s+(?:again|my\s+(?:arms?|wrists?|legs?))\b"),
     ("method", r"\b(?:painless|easiest|quickest|best)\s+way\s+to\s+(?:die|end\s+it|kill(?:\s+(?:my\s*self|me|oneself|yourself|urself|someone))?(?!\s+\w))\b|\bjump(?:ing)?\s+off\s+(?:a|the|my)\s+(?:bridge|building|roof|balcony|cliff)\b|\bnoose\b|\bplanning\s+my\s+(?:own\s+)?death\b"),
     ("planned_overdose", rf"\b{_WANT}\s+(?:to\s+)?(?:overdose|od\b|tak(?:e|ing)\s+(?:all|every)\s+(?:of\s+)?(?:my|the|his|her|their)\s+(?:pills|meds|tablets))|\b(?:pills|meds)\s+(?:saved|stockpiled|stashed)\b|\b(?:saving|stockpiling)\s+(?:up\s+)?(?:my\s+)?(?:pills|meds)\b"),
     ("last_goodbye", r"\b(?:this|that)\s+is\s+(?:my\s+)?goodbye\b(?!\s+for\s+(?:now|today|tonight|the\s+(?:day|night|week)))|\blast\s+thing\s+i'?(?:ll|\s+will)\s+ever\s+(?:write|say|send|post)\b|\bmy\s+(?:last|final)\s+(?:message|goodbye|night)\b|\bsuicide\s+note\b|\bgiving\s+away\s+(?:all\s+)?my\s+(?:stuff|things|belongings)\b"),
@@ -59,6 +67,10 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     ("farewell", r"\b(?:wo\s*n[o']?t|will\s+not)\s+(?:be|still\s+be)\s+(?:around|here|alive)\s+(?:much\s+longer|for\s+(?:much\s+)?long|anymore|soon|tomorrow|next\s+(?:week|month|year)|by\s+(?:then|the\s+end\s+of)|in\s+a\s+(?:week|month))\b|\bmade\s+(?:my\s+)?peace\b|\bsa(?:y|ying|id)\s+(?:my\s+)?goodbyes\b"),
     ("burden", r"\b(?:family|kids|everyone|everybody|they)\s+(?:would|will|'d)\s+be\s+better\s+off\b|\b(?:nobody|no\s+one|anyone)\s+would\s+(?:even\s+)?(?:care|notice|miss\s+me)\b"),
     ("means_at_hand", r"\b(?:staring\s+at|looking\s+at|counting|holding|sitting\s+(?:here\s+)?with)\s+(?:a|the|my|all\s+(?:of\s+)?(?:my|the))\s+(?:rope|noose|gun|bottle\s+of\s+pills|pills|razor|blade)\b|\b(?:bought|got)\s+(?:a|the)\s+(?:rope|noose|gun)\b|\b(?:rope|noose|gun)\b[^.!?]{0,40}\b(?:staring|looking)\s+at\s+it\b"),
+    # Asking for a lethal amount: "how many 800 mg ibuprofens would it take".
+    ("lethal_amount_question", r"\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b|\bhow\s+(?:many|much)\b[^.?!]{0,40}"
+     r"\b(?:pills|tablets|capsules|mg|milligrams|ibuprofens?|tylenols?|advils?|aspirins?|paracetamol|acetaminophen)\b"
+     r"[^.?!]{0,20}\b(?:would|will|does|do)\s+it\s+take\b(?!\s+(?:before|until|for)\b|\s+to\s+(?!die|kill|od\b|overdose|end))"),
     # Plans, places, dates and searches.
     ("lethal_amount", r"\b(?:googl\w*|search\w*|look\w*\s+up|research\w*|work\w*\s+out|figur\w*\s+out|calculat\w*)\s+how\s+(?:many|much)\s+(?:of\s+(?:my|the|these|those|his|her)\s+(?!sessions|infusions|appointments|treatments|visits|weeks|days)\w+|(?:\w+\s+)?(?:pills|tablets|meds|capsules))\b[^.!?]{0,30}\b(?:would|it'?d|to|will)\s+(?:take|kill|do\s+it|be\s+(?:fatal|lethal|enough))\b"),
     ("height", r"\b(?:standing|sitting|stood|sat|been|out)\s+(?:on|at|by|out\s+on)\s+(?:the|my|a)\s+(?:balcony|ledge|window\s*sill|edge|roof)\b[^?]{0,80}\b\d+(?:st|nd|rd|th)\s+floor\b"
@@ -66,7 +78,7 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     ("plan", r"\b(?:picked|chose|set|have)\s+(?:a|the)\s+date\b|\bi\s+(?:have|made)\s+a\s+plan\b|\bbeen\s+planning\s+it\b|\btonight(?:'?s|\s+is)?\s+the\s+night\b(?!\s+(?:of|for|before|when|we)\b)|\b(?:googl\w*|search\w*|look\w*\s+up|research\w*)\s+(?:for\s+)?(?:painless\s+)?ways?\s+(?:out|to\s+(?:die|go|end\s+it))\b|\bpainless\s+ways?\b"
              # Rehearsing the act in one's head: "i keep picturing how i would do it".
              r"|\b(?:picturing|imagining|visuali[sz]ing|rehearsing)\s+(?:exactly\s+)?how\s+i(?:'d|\s+would|\s+could|\s+might|\s+will)\s+do\s+it\b(?!\s+(?:logistically|practically|financially|with|around|after|before|during|while|if|on\s+(?:a|my)|at\s+(?:work|home)))"),
-    ("place", r"\b(?:jump\w*|standing\s+on|stood\s+on|look(?:ed|ing)?\s+(?:up|at)|drive\s+(?:off|into)|walk\s+into)\b[^.!?]{0,40}\b(?:bridge|parking\s+garage|garage\s+roof|roof|rooftop|train\s+tracks?|cliff|overpass|ledge)\b|\bhow\s+high\s+the\s+[^.!?]{0,30}\b(?:bridge|garage|building|roof)\b"),
+    ("place", r"\b(?:jump\w*|standing\s+on|stood\s+on|look(?:ed|ing)?\s+(?:up|at)|drive\s+(?:off|over|into)|walk\s+into)\b[^.!?]{0,40}\b(?:bridge|parking\s+garage|garage\s+roof|roof|rooftop|train\s+tracks?|cliff|overpass|ledge)\b|\bhow\s+high\s+the\s+[^.!?]{0,30}\b(?:bridge|garage|building|roof)\b"),
     ("means_in_mind", r"\b(?:gun|rope|noose|razor|blade)\b[^.!?]{0,60}\b(?:ca\s*n[o']?t\s+stop\s+thinking|keep\s+(?:going|looking|thinking)|thinking\s+about\s+(?:it|using))\b|\b(?:pills|tablets|meds|bottle)\b[^.!?]{0,50}\bin\s+front\s+of\s+me\b"),
     # Farewells and putting affairs in order.
     # A farewell beside "the fight is over": "just wanted to say bye before i
@@ -141,8 +153,8 @@ _NEGATION_BEFORE = re.compile(r"(?:\bnot|\bnever|n't|\bdont|\bwont|\bno\s+way|\b
 # "My phone is about to die" is about the phone.
 _THING_BEFORE = re.compile(r"\b(?:phone|battery|laptop|computer|car|plants?|flowers?|tablet|ipad|tv|fish|goldfish|headphones|charger)\b(?:\s+\S+){0,3}\s*$")
 # "I was suicidal years ago, I'm well now" is history; unless it is back.
-_LONG_AGO_AFTER = re.compile(r"^[^.!?;]{0,40}?\b(?:years?\s+ago|back\s+in\s+(?:\d{4}|high\s+school|college)|in\s+the\s+past|as\s+a\s+(?:teen|teenager|kid))\b")
-_LONG_AGO_BEFORE = re.compile(r"\b(?:years?\s+ago|back\s+in\s+\d{4})\b[^.!?;]{0,20}$")
+_LONG_AGO_AFTER = re.compile(r"^[^.!?;]{0,40}?\b(?:years?\s+ago|(?:in|back\s+in|since)\s+(?:\w+\s+)?(?:of\s+)?(?:19|20)\d{2}\b|back\s+in\s+(?:\d{4}|high\s+school|college)|in\s+the\s+past|as\s+a\s+(?:teen|teenager|kid))\b")
+_LONG_AGO_BEFORE = re.compile(r"\b(?:years?\s+ago|back\s+in\s+\d{4}|\d+\s+years\s+(?:ago|into|since|later))\b[^.!?;]{0,40}$")
 _BACK_AGAIN = re.compile(r"\b(?:again|still\s+(?:feel|have|get|think|want|struggl)\w*|lately|these\s+days|coming\s+back|came\s+back|is\s+back|are\s+back|returning|right\s+now|tonight|today)\b")
 # "what happens if someone took too many?" asks; it does not report.
 _HYPOTHETICAL_BEFORE = re.compile(r"\bif\b|^\s*(?:can|could|does|do|is|are|would|will|should|what\s+happens)\b")
@@ -203,6 +215,69 @@ def _is_history(text: Text, start: int, end: int) -> bool:
     return bool(long_ago) and not _BACK_AGAIN.search(text)
 
 
+# Whose state a sentence describes: the nearest subject before the words.
+# "my friend is suicidal" and "how do I ask if they are thinking about
+# suicide" are talk about suicide (the model decides, usually
+# ask_about_suicide); "I'm suicidal" and "my suicidal thoughts" are the
+# asker's own.
+_SUBJECT = re.compile(
+    r"\b(?P<first>i|i'm|im|i've|ive|i'd|me|my|myself)\b"
+    r"|\b(?P<other>he|she|they|them|his|her|hers|their|someone|somebody|anyone|everyone|people|person|you|your|"
+    r"friends?|son|daughter|kids?|child(?:ren)?|teens?|teenagers?|brother|sister|mom|mum|mother|dad|father|"
+    r"husband|wife|partner|boyfriend|girlfriend|patients?|students?|coworkers?|colleagues?|relatives?|cousin|"
+    r"uncle|aunt|grand\w+|niece|nephew|roommate|neighbou?r|veterans?|loved\s+ones?)\b")
+# Rules that name a state of mind: they hold only for the asker's own.
+_OWN_STATE_RULES = ("suicidal", "want_to_die", "not_living", "self_harm", "end_life", "thoughts_of_dying",
+                    "cant_go_on", "hopeless", "never_wake", "no_reason")
+
+
+# "my son keeps saying "I want to die"": quoted words are the speaker's, not the asker's.
+_QUOTES = "\"\u201c\u201d"
+# The word "suicidal/suicide" is the asker's state only beside a state verb:
+# "I'm suicidal", "feeling suicidal", "my suicidal thoughts", "I keep thinking
+# about suicide"; not "what if I see suicidal posts", "how do I talk about suicide".
+_OWN_SUICIDAL_BEFORE = re.compile(
+    r"\b(?:i'?m|im|am|feel|feeling|felt|been|get|getting|was|become|becoming|have|having|had|my|"
+    r"think|thinking|thought|considering|contemplating|planning|plan|commit|committing|attempt|"
+    r"attempting|suicidal|so|very|really|always)\b(?:\s+\S+){0,1}\s*$"
+    r"|\b(?:think|thinking|thought)\s+(?:about|of)\s+(?:\S+\s+)?$")
+_HISTORY_RULES = ("suicidal", "end_it_all", "kill_self", "self_harm", "want_to_die", "end_life", "wish_dead")
+
+
+def _subject_before(text: Text, start: int) -> Optional[str]:
+    """'first', 'other' or None: the nearest subject in the sentence before `start`."""
+    sentence_start = max(text.rfind(mark, 0, start) for mark in ".!?") + 1
+    quote_marks = [i for i in range(sentence_start, start) if text[i] in _QUOTES]
+    if len(quote_marks) % 2 == 1:  # inside a quotation: whose words are they?
+        start = quote_marks[-1]
+        sentence_start = max(text.rfind(mark, 0, start) for mark in ".!?") + 1
+    sentence = text[sentence_start:start]
+    found = None
+    for match in _SUBJECT.finditer(sentence):
+        found = "first" if match.group("first") else "other"
+    return found
+
+
+def _is_someone_elses(text: Text, name: str, start: int, end: int) -> bool:
+    """True when a state-of-mind rule describes someone other than the asker.
+    The word "suicidal/suicide" itself also needs the asker as subject (or a
+    message of only a few words): alone it is as often a question about it."""
+    if name not in _OWN_STATE_RULES:
+        return False
+    subject = _subject_before(text, start)
+    if subject == "other":
+        return True
+    if name == "suicidal":
+        if len(text.split()) <= 3 and text[start:end].startswith("suicidal"):
+            return False
+        return not _OWN_SUICIDAL_BEFORE.search(text[:start])
+    return False
+
+
+# "What if I don't wake up?" before a first infusion is a fear, left to the model.
+_WHAT_IF_BEFORE = re.compile(r"\bwhat\s+if\b[^.!?]{0,20}$")
+
+
 def _crisis_match(text: Text) -> Optional[str]:
     for name, pattern in CRISIS_PATTERNS:
         for match in pattern.finditer(text):
@@ -210,9 +285,13 @@ def _crisis_match(text: Text) -> Optional[str]:
                 continue
             if name in _TOPIC_RULES and _is_topic_use(text, match.start()):
                 continue
+            if _is_someone_elses(text, name, match.start(), match.end()):
+                continue
+            if name == "never_wake" and _WHAT_IF_BEFORE.search(text[:match.start()]):
+                continue
             if name == "want_to_die" and _THING_BEFORE.search(text[_clause_start(text, match.start()):match.start()]):
                 continue
-            if name == "suicidal" and _is_history(text, match.start(), match.end()):
+            if name in _HISTORY_RULES and _is_history(text, match.start(), match.end()):
                 continue
             return name
     return None
@@ -302,6 +381,7 @@ class CrisisGuard(GraphComponent):
         predicted = message.get(INTENT) or {}
         if predicted.get("name") == intent:
             return
+        scores = {r.get("name"): r.get("confidence") or 0.0 for r in message.get(INTENT_RANKING_KEY) or []}
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
         message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
         message.set(
@@ -309,6 +389,8 @@ class CrisisGuard(GraphComponent):
         )
         message.set(
             "safety_override",
-            {"rule": rule, "model_intent": predicted.get("name"), "model_confidence": predicted.get("confidence")},
+            {"rule": rule, "model_intent": predicted.get("name"), "model_confidence": predicted.get("confidence"),
+             # The classifier's own safety probabilities, for the precision-recall curve.
+             "model_scores": {name: score for name, score in scores.items() if name in (CRISIS, EMERGENCY)}},
             add_to_output=True,
         )

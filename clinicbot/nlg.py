@@ -4,7 +4,10 @@
    inside the Rasa server: crisis replies never wait on the action server.
 2. Every FAQ answer carries 👍/👎 buttons, so patients can rate it.
 3. "Did you mean…?" offers the two likeliest topics from the intent ranking.
-4. A crisis or emergency reply that only the classifier's probability
+4. A topic the articles don't cover (clinicbot/topics.py CLINIC_TOPICS) is
+   answered with the clinic's own text from clinic.yml when it wrote one;
+   otherwise the domain's honest reply names the topic.
+5. A crisis or emergency reply that only the classifier's probability
    triggered (no crisis or emergency words; clinicbot/crisis_guard.py) checks
    in instead of assuming the worst: the same steps, worded for a message that
    may have been misread.
@@ -13,10 +16,11 @@ Enabled in endpoints.yml as `nlg: type: clinicbot.nlg.ClinicNLG`."""
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.core.nlg.interpolator import interpolate_text
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from clinicbot import settings
-from clinicbot.topics import FAQ_RESPONSES, FAQ_TOPICS
+from clinicbot.topics import CLINIC_RESPONSES, FAQ_RESPONSES, FAQ_TOPICS, clinic_answer_key
 
 FEEDBACK_BUTTONS = [
     {"title": "👍 Helpful", "payload": '/give_feedback{"feedback": "helpful"}'},
@@ -44,15 +48,25 @@ class ClinicNLG(TemplatedNaturalLanguageGenerator):
         if utter_action in CHECK_IN and only_probability_said_crisis(tracker):
             utter_action = CHECK_IN[utter_action]
         values = {**tracker.current_slot_values(), **settings.response_values()}
-        message = self.generate_from_slots(utter_action, values, output_channel, **kwargs)
+        message = clinic_written(utter_action, values) or self.generate_from_slots(
+            utter_action, values, output_channel, **kwargs)
         if message is None:
             return None
-        if utter_action in FAQ_RESPONSES:
+        if utter_action in FAQ_RESPONSES or utter_action in CLINIC_RESPONSES:
             message["buttons"] = list(message.get("buttons") or []) + FEEDBACK_BUTTONS
         elif utter_action == "utter_did_you_mean":
             ranking = (tracker.latest_message.parse_data or {}).get("intent_ranking", [])
             message["buttons"] = suggestion_buttons(ranking) + list(message.get("buttons") or [])
         return message
+
+
+def clinic_written(utter_action: Text, values: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
+    """The clinic's own answer for a topic the articles don't cover, if any."""
+    intent = CLINIC_RESPONSES.get(utter_action)
+    text = settings.clinic_answers().get(clinic_answer_key(intent)) if intent else None
+    if not text:
+        return None
+    return {"text": interpolate_text(" ".join(text.split()), values)}
 
 
 def only_probability_said_crisis(tracker: DialogueStateTracker) -> bool:

@@ -33,7 +33,14 @@ def response_values() -> Dict[str, str]:
         "booking_url": clinic.get("booking_url", ""),
         "crisis_lifeline": lines.get("lifeline", "call or text 988"),
         "emergency_number": lines.get("emergency", "911"),
+        "poison_control": lines.get("poison_control", "1-800-222-1222"),
     }
+
+
+def clinic_answers() -> Dict[str, str]:
+    """The clinic's own answers per topic (clinic.yml `answers:`), by key."""
+    answers = load().get("answers") or {}
+    return {str(key): str(text).strip() for key, text in answers.items() if text and str(text).strip()}
 
 
 def allowed_origins() -> List[str]:

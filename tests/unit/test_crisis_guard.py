@@ -42,7 +42,7 @@ CRISIS = [
     "i looked up how many of my pills it would take",
     "i was suicidal years ago and lately it's coming back hard",
     "i was suicidal years ago and i still feel that way some nights",
-    "my phone is fine, i am the one who is about to die",
+    "my phone is fine, i am the one who wants to die",
     "out on my balcony again, 9th floor, just staring down",
     "i've made peace with everything now",
     "my kids would be better off if things ended",
@@ -56,7 +56,6 @@ CRISIS = [
     "please tell my therapist i'm sorry",
     "i'm such a burden to my family",
     "it's never going to get better for me",
-    "my daughter says she doesn't want to live anymore",
     "most nights i go to bed wishing i won't wake up",
     "honestly i can't see any future for myself",
     "my husband said he's going to take all his pills tonight",
@@ -158,10 +157,47 @@ LOOKALIKES = [
     "it was a long battle to get approved, bye for now",
 ]
 
+# Talk about suicide, another person's words, idioms, accidents, history and
+# fears: the rules stay out, and the model (which has ask_about_suicide and the
+# topics) reads the whole sentence.
+NOT_THE_ASKERS_OWN = [
+    "my daughter says she doesn't want to live anymore",
+    "how do i ask my friend if they are thinking about suicide?",
+    "what if i see suicidal posts from a classmate online",
+    "how do i talk about suicide with my students",
+    'my grandmother keeps saying "i just want to die", how should i answer her',
+    "my brother is suicidal and won't see a doctor, what can i do",
+    "is my loved one at peace after suicide?",
+    "i've been killing myself all week to finish this project, can i book a saturday",
+    "i hurt myself lifting boxes, can i still have my infusion",
+    "i tried to take my own life in 2015 and i'm doing well now, can i try ketamine",
+    "what if i don't wake up from the infusion?",
+    "i felt like i was going to die during the panic attack, is that normal",
+    "how many sessions would it take before i feel better",
+    "how many tablets does it take before it starts to work",
+]
+
 
 def test_examples_are_not_training_examples():
     trained = {text.lower() for _, text in training_examples()}
-    assert not [t for t in CRISIS + EMERGENCY + LOOKALIKES if t.lower() in trained]
+    assert not [t for t in CRISIS + EMERGENCY + LOOKALIKES + NOT_THE_ASKERS_OWN if t.lower() in trained]
+
+
+@pytest.mark.parametrize("text", NOT_THE_ASKERS_OWN)
+def test_talk_about_suicide_and_everyday_words_are_left_to_the_model(text):
+    assert detect(text) is None, f"{text!r} forced by {detect(text)}"
+
+
+@pytest.mark.parametrize("text", [
+    "how many 500 mg tylenols would it take",
+    "what is the lethal dose of my sertraline",
+    "im suicidal",
+    "feeling really suicidal again tonight",
+    "i keep thinking about suicide",
+    "my suicidal thoughts are back",
+])
+def test_the_askers_own_crisis_and_asking_for_a_lethal_amount_are_forced(text):
+    assert detect(text) is not None and detect(text)[0] == "crisis", text
 
 
 @pytest.mark.parametrize("text", CRISIS)
@@ -198,7 +234,8 @@ def test_component_overrides_the_model_and_keeps_its_guess():
     assert message.get("intent") == {"name": "crisis", "confidence": 1.0}
     assert [r["name"] for r in message.get("intent_ranking")] == ["crisis", "ask_suicidal_thoughts"]
     assert message.get("safety_override") == {
-        "rule": "kill_self", "model_intent": "ask_suicidal_thoughts", "model_confidence": 0.91}
+        "rule": "kill_self", "model_intent": "ask_suicidal_thoughts", "model_confidence": 0.91,
+        "model_scores": {"crisis": 0.05}}
     assert "safety_override" in message.as_dict(only_output_properties=True)
 
 
@@ -228,7 +265,8 @@ def test_crisis_and_emergency_together_above_the_threshold_win():
     [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked("not sure i can keep going", ranking)])
     assert message.get("intent")["name"] == "crisis"
     assert message.get("safety_override") == {
-        "rule": "model_probability", "model_intent": "ask_onset", "model_confidence": 0.5}
+        "rule": "model_probability", "model_intent": "ask_onset", "model_confidence": 0.5,
+        "model_scores": {"crisis": 0.12, "medical_emergency": 0.10}}
 
 
 def test_the_likelier_safety_intent_is_chosen():

@@ -1,28 +1,65 @@
-"""The training data and the held-out sets stay apart and consistent."""
-from pathlib import Path
+"""The training data and the measurement sets stay apart and consistent."""
+from clinicbot.topics import CLINIC_TOPICS, FAQ_TOPICS
+from corpus import build, manifest, nlu_examples, one_line, read_questions, split_of, training_examples
+from tests.helpers import ROOT, load_yaml
 
-from tests.helpers import ROOT, load_yaml, nlu_examples, training_examples
-
-HELD_OUT = sorted((ROOT / "tests" / "nlu").glob("*.yml"))
+SETS = manifest()
+MEASURED = [s for s in SETS.values() if s.role in ("tune", "heldout", "dev")]
+REAL = [SETS[f"real_{role}"] for role in build.ROLES]
 
 
 def _normalise(text: str) -> str:
     return " ".join(text.lower().replace("?", "").replace(".", "").split())
 
 
-def test_held_out_questions_are_never_in_the_training_data():
+def test_measured_questions_are_never_in_the_training_data():
     trained = {_normalise(text) for _, text in training_examples()}
-    for path in HELD_OUT:
-        leaked = [text for _, text in nlu_examples(path) if _normalise(text) in trained]
-        assert not leaked, f"{path.name} examples also in data/nlu: {leaked}"
+    for entry in MEASURED:
+        leaked = [q.text for q in read_questions(entry.file) if _normalise(q.text) in trained]
+        assert not leaked, f"{entry.name} questions also in data/nlu: {leaked[:5]}"
 
 
-def test_held_out_set_is_large_enough_and_names_only_domain_intents():
-    intents = set(load_yaml(ROOT / "domain.yml")["intents"])
-    heldout = nlu_examples(ROOT / "tests" / "nlu" / "heldout.yml")
-    assert len(heldout) >= 150
-    for path in HELD_OUT:
-        assert {intent for intent, _ in nlu_examples(path)} <= intents, path.name
+def test_every_real_question_has_its_page_and_a_known_label_kind_and_edit_code():
+    for entry in REAL:
+        rows = read_questions(entry.file)
+        bad = [(q.text, build.problem(q)) for q in rows if build.problem(q)]
+        assert rows and not bad, f"{entry.name}: {bad[:5]}"
+
+
+def test_the_real_corpus_is_split_by_site_and_no_site_feeds_two_roles():
+    sites = {}
+    for entry in REAL:
+        for q in read_questions(entry.file):
+            assert split_of(q.source) == entry.role, f"{q.source} filed under {entry.role}"
+            assert sites.setdefault(q.site, entry.role) == entry.role, q.site
+
+
+def test_the_real_corpus_holds_at_least_500_questions_with_every_new_topic_measured():
+    rows = [q for entry in REAL for q in read_questions(entry.file)]
+    assert len(rows) >= 500
+    heldout = {q.label for q in read_questions(SETS["real_heldout"].file)}
+    assert set(CLINIC_TOPICS) <= heldout | {"ask_booking"} or set(CLINIC_TOPICS) <= heldout
+
+
+def test_the_real_training_file_is_made_from_the_train_split():
+    expected = sorted((label, one_line(text)) for label, text in build.training_pairs())
+    assert sorted(nlu_examples(build.TRAINING_FILE)) == expected, "run python -m corpus.build training"
+
+
+def test_every_set_names_only_domain_intents():
+    intents = set(load_yaml(ROOT / "domain.yml")["intents"]) | {"lookalike"}
+    for entry in SETS.values():
+        if entry.labels != "project":
+            continue
+        if entry.file.suffix == ".tsv":
+            labels = {q.label for q in read_questions(entry.file)}
+        else:
+            labels = {intent for intent, _ in nlu_examples(entry.file)}
+        assert labels <= intents, f"{entry.name}: {labels - intents}"
+
+
+def test_every_topic_is_in_the_domain():
+    assert set(FAQ_TOPICS) | set(CLINIC_TOPICS) <= set(load_yaml(ROOT / "domain.yml")["intents"])
 
 
 def test_no_training_example_is_given_two_intents():
