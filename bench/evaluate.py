@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from bench import baseline, nlu_trial, training
+from bench import baseline, nlu_trial, real_report, training
 from bench.report import num, pct, provenance, table, verdict
-from tests.helpers import ROOT, nlu_examples
+from corpus import ROOT, nlu_examples
 
 DEFAULT_CONFIG = ROOT / "bench" / "configs" / "rasa_default.yml"
 # Held-out accuracy is judged as patients get it: a fallback is not an answer.
@@ -41,6 +41,17 @@ class Result:
     core: Optional[Dict] = None       # story_report.json of `rasa test core`
     errors: List[Dict] = field(default_factory=list)
     misses: Dict[str, List] = field(default_factory=dict)
+    real: Dict[str, Dict[str, float]] = field(default_factory=dict)     # bench.real_report.figures()
+    real_parsed: Dict[str, List[dict]] = field(default_factory=dict)
+    real_decided: Dict[str, List[str]] = field(default_factory=dict)
+
+
+def with_real(result: "Result", real, parsed, threshold: float, ambiguity: float) -> "Result":
+    """The real-question figures of one model's parses."""
+    result.real_parsed = {name: parsed[name] for name in real}
+    result.real_decided = {name: real_report.decisions(parsed[name], threshold, ambiguity) for name in real}
+    result.real = real_report.figures(real, parsed, threshold, ambiguity)
+    return result
 
 
 def rasa(*argv: str) -> None:
@@ -89,7 +100,7 @@ def write_nlu(pairs, path: Path) -> Path:
 
 
 def evaluate_rasa(trained: training.Trained, label: str, config: Path, sets, heldout_file: Path,
-                  out: Path) -> Result:
+                  out: Path, real) -> Result:
     target = out / "evaluation" / trained.name
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
@@ -105,17 +116,17 @@ def evaluate_rasa(trained: training.Trained, label: str, config: Path, sets, hel
             sets[name], nlu_trial.predictions(sets, parsed, name, threshold, ambiguity)) if p in nlu_trial.SAFETY],
     }
     errors_file = target / "intent_errors.json"
-    return Result(
+    return with_real(Result(
         trained.name, label, json.loads((target / "intent_report.json").read_text()),
         nlu_trial.rates(sets, parsed, threshold, ambiguity), trained.seconds,
         trained_note=("cached, trained " if trained.cached else "trained ") + trained.trained_at,
         core=json.loads((target / "core" / "story_report.json").read_text()),
         errors=json.loads(errors_file.read_text()) if errors_file.exists() else [],
         misses=misses,
-    )
+    ), real, parsed, threshold, ambiguity)
 
 
-def evaluate_baseline(sets) -> List[Result]:
+def evaluate_baseline(sets, real) -> List[Result]:
     """The plain baseline, and the same model inside our safety layers (crisis
     guard and fallback threshold of config.yml): which part of any difference
     is the classifier, and which the safety layers."""
@@ -126,10 +137,12 @@ def evaluate_baseline(sets) -> List[Result]:
     guard = nlu_trial.pipeline_component(ROOT / "config.yml", "CrisisGuard") or {}
     guarded = {name: baseline.with_safety_layers(parsed[name], [t for _, t in sets[name]], guard)
                for name in sets}
-    return [Result("tfidf", "TF-IDF + logistic regression (scikit-learn)", report,
-                   nlu_trial.rates(sets, parsed, 0.0, 0.0), seconds, trained_note="trained in this run"),
-            Result("tfidf_safety", "the same inside our safety layers", report,
-                   nlu_trial.rates(sets, guarded, threshold, ambiguity), seconds, trained_note="trained in this run")]
+    return [with_real(Result("tfidf", "TF-IDF + logistic regression (scikit-learn)", report,
+                             nlu_trial.rates(sets, parsed, 0.0, 0.0), seconds, trained_note="trained in this run"),
+                      real, parsed, 0.0, 0.0),
+            with_real(Result("tfidf_safety", "the same inside our safety layers", report,
+                             nlu_trial.rates(sets, guarded, threshold, ambiguity), seconds,
+                             trained_note="trained in this run"), real, guarded, threshold, ambiguity)]
 
 
 def learning_curve(percentages: List[str], out: Path) -> Optional[Path]:
@@ -184,6 +197,8 @@ def main(argv: List[str] = None) -> int:
     nlu_trial.quiet()
 
     sets = nlu_trial.load_sets(args.limit)
+    real = nlu_trial.load_real(args.limit)
+    sets.update({name: [(q.label, q.text) for q in questions] for name, questions in real.items()})
     # Rasa's own per-intent report is on the final blind set, the honest one.
     heldout_file = ROOT / "tests" / "nlu" / f"{nlu_trial.FINAL_SET}.yml"
     if args.limit:
@@ -191,13 +206,14 @@ def main(argv: List[str] = None) -> int:
     ours = (training.existing("ours", Path(args.model)) if args.model
             else training.train("ours", ROOT / "config.yml"))
     print(f"ours: {ours.path.name} ({'cached' if ours.cached else f'trained in {ours.seconds:.0f}s'})", flush=True)
-    results = [evaluate_rasa(ours, "ours (config.yml)", ROOT / "config.yml", sets, heldout_file, out)]
+    results = [evaluate_rasa(ours, "ours (config.yml)", ROOT / "config.yml", sets, heldout_file, out, real)]
     if not args.skip_references:
         default = (training.existing("rasa_default", Path(args.default_model))
                    if args.default_model else training.train("rasa_default", DEFAULT_CONFIG))
         print(f"rasa_default: {'cached' if default.cached else f'trained in {default.seconds:.0f}s'}", flush=True)
-        results.append(evaluate_rasa(default, "Rasa default (rasa init)", DEFAULT_CONFIG, sets, heldout_file, out))
-    results += evaluate_baseline(sets)
+        results.append(evaluate_rasa(default, "Rasa default (rasa init)", DEFAULT_CONFIG, sets, heldout_file, out,
+                                     real))
+    results += evaluate_baseline(sets, real)
     try:
         curve = learning_curve(args.percentages, out)
     except Exception as error:  # noqa: BLE001 - the other figures are still worth writing
@@ -208,12 +224,12 @@ def main(argv: List[str] = None) -> int:
             source = out / "evaluation" / result.name / plot
             if source.exists():
                 shutil.copy(source, out / f"evaluation-{result.name}-{plot.replace('intent_', '').replace('_', '-')}")
-    (out / "EVALUATION.md").write_text(render(results, sets, curve, args))
+    (out / "EVALUATION.md").write_text(render(results, sets, curve, args, real, out))
     print(f"wrote {out / 'EVALUATION.md'}", flush=True)
     return 0
 
 
-def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
+def render(results: List[Result], sets, curve: Optional[Path], args, real, out: Path) -> str:
     ours = results[0]
     for r in results:  # Rasa's figure: `rasa test nlu` undoes fallbacks and scores the top intent
         r.safety["rasa_accuracy"] = r.report.get("accuracy")
@@ -221,8 +237,8 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
     safety = ["rasa_accuracy", FINAL_ACCURACY, *[f"{name}_accuracy" for name in earlier],
               "pooled_accuracy", "pooled_answered",
               "out_of_scope_detection", "out_of_scope_strict", "crisis_recall", "lookalikes_forced_to_crisis"]
-    labels = {"rasa_accuracy": "Final blind set, intent accuracy (`rasa test nlu`)",
-              FINAL_ACCURACY: f"Final blind set ({nlu_trial.FINAL_SET}.yml), as answered (fallback = wrong)",
+    labels = {"rasa_accuracy": f"Regression set {nlu_trial.FINAL_SET}.yml, intent accuracy (`rasa test nlu`)",
+              FINAL_ACCURACY: f"Regression set {nlu_trial.FINAL_SET}.yml, as answered (fallback = wrong)",
               **{f"{name}_accuracy": f"Earlier set {name}.yml, as answered" for name in earlier},
               "pooled_accuracy": "All held-out questions, as answered",
               "pooled_answered": "All held-out questions, right answer in the reply (also after a crisis reply)",
@@ -233,10 +249,15 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
     pooled = [pair for name in nlu_trial.HELDOUT_SETS for pair in sets[name]]
     oos = sum(1 for i, _ in pooled if i == "out_of_scope")
     lookalikes = sum(n[name] for name in nlu_trial.LOOKALIKE_SETS)
+    guard = nlu_trial.pipeline_component(ROOT / "config.yml", "CrisisGuard") or {}
     lines = [
         "# How well does the assistant understand patients?", "",
-        provenance(),
-        f"Held-out sets (never trained on; tests/nlu/README.md): {n[nlu_trial.FINAL_SET]} questions in the final "
+        provenance() + (f" **Sample run: at most {args.limit} per label.**" if args.limit else ""), "",
+        *real_report.render(results, real, out, guard.get("model_threshold", 0.2)),
+        "## Regression sets written to imitate patients", "",
+        "Until 6 Dec 2026 these were the measurement; they were written to imitate patients, and tuned against, "
+        "so they now only guard against regressions (corpus/manifest.yml, role `regression`).", "",
+        f"Sets (tests/nlu/README.md): {n[nlu_trial.FINAL_SET]} questions in the final "
         f"blind set {nlu_trial.FINAL_SET}.yml, which no tuning run scored, and "
         + ", ".join(f"{n[name]} in {name}.yml" for name in nlu_trial.HELDOUT_SETS if name != nlu_trial.FINAL_SET)
         + f" ({oos} of the {len(pooled)} out of scope, pooled for out-of-scope detection), "
@@ -244,12 +265,12 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
         f"(blind set {nlu_trial.CRISIS_SET}.yml), {lookalikes} look-alikes "
         f"({', '.join(name + '.yml' for name in nlu_trial.LOOKALIKE_SETS)})."
         + (f" **Sample run: at most {args.limit} per intent.**" if args.limit else ""), "",
-        "## Where we stand", "",
+        "### Regression targets", "",
         table(["Target", "Goal", "Ours", "Status", "Leads every reference?"], [
             [labels[k], f"≥ {pct(goal)}" if goal < 1 else "100%", pct(ours.safety[k]), verdict(ours.safety[k] >= goal),
              leads(results, k)] for k, goal in TARGETS.items()]),
         "",
-        "## Side by side (same split)", "",
+        "### Side by side (same split)", "",
         table(["", *[r.label for r in results]], [
             [labels[k], *[pct(r.safety[k]) for r in results]] for k in safety] + [
             ["Held-out macro F1", *[pct(r.report.get("macro avg", {}).get("f1-score")) for r in results]],
@@ -269,7 +290,7 @@ def render(results: List[Result], sets, curve: Optional[Path], args) -> str:
         "threshold), so the two columns separate the classifier from the price of the safety layers. "
         "\"Right answer in the reply\" also counts an ordinary question that got the crisis reply "
         "followed by its own answer (actions/safety.py).", "",
-        f"## Per intent, final blind set ({nlu_trial.FINAL_SET}.yml)", "",
+        f"### Per intent, regression set {nlu_trial.FINAL_SET}.yml", "",
         per_intent(results), "",
     ]
     if ours.misses.get("crisis"):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from actions.safety import question_behind_crisis_reply
-from tests.helpers import ROOT, nlu_examples
+from corpus import ROOT, Question, manifest, nlu_examples, read_questions
 
 SAFETY = ("crisis", "medical_emergency")
 # Replies that are not an FAQ answer: an out-of-scope question is handled
@@ -49,6 +49,23 @@ SETS = HELDOUT_SETS + REGRESSION_CRISIS_SETS + (CRISIS_SET,) + LOOKALIKE_SETS
 FINAL_SETS = ("heldout_9", "crisis_heldout_10", "lookalikes_8")
 FINAL_SET = "heldout_9"
 TUNING_SETS = tuple(name for name in SETS if name not in FINAL_SETS)
+
+
+# Real patients' questions (corpus/manifest.yml): what the evaluation leads with.
+REAL_SETS = ("real_heldout", "real_tune", "real_dev")
+
+
+def load_real(limit: Optional[int] = None) -> Dict[str, List[Question]]:
+    """The real measurement sets; `limit` keeps the first few of each label."""
+    sets = {name: read_questions(manifest()[name].file) for name in REAL_SETS}
+    if limit is None:
+        return sets
+    kept: Dict[str, List[Question]] = {}
+    for name, rows in sets.items():
+        counts: Dict[str, int] = {}
+        kept[name] = [q for q in rows if counts.setdefault(q.label, 0) < limit and not counts.update(
+            {q.label: counts[q.label] + 1})]
+    return kept
 
 
 def load_sets(limit: Optional[int] = None, names=SETS) -> Dict[str, List[Tuple[str, str]]]:

@@ -68,7 +68,8 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     ("burden", r"\b(?:family|kids|everyone|everybody|they)\s+(?:would|will|'d)\s+be\s+better\s+off\b|\b(?:nobody|no\s+one|anyone)\s+would\s+(?:even\s+)?(?:care|notice|miss\s+me)\b"),
     ("means_at_hand", r"\b(?:staring\s+at|looking\s+at|counting|holding|sitting\s+(?:here\s+)?with)\s+(?:a|the|my|all\s+(?:of\s+)?(?:my|the))\s+(?:rope|noose|gun|bottle\s+of\s+pills|pills|razor|blade)\b|\b(?:bought|got)\s+(?:a|the)\s+(?:rope|noose|gun)\b|\b(?:rope|noose|gun)\b[^.!?]{0,40}\b(?:staring|looking)\s+at\s+it\b"),
     # Asking for a lethal amount: "how many 800 mg ibuprofens would it take".
-    ("lethal_amount_question", r"\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b|\bhow\s+(?:many|much)\b[^.?!]{0,40}"
+    ("lethal_amount_question", r"\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b"
+     r"|\bhow\s+(?:many|much)\b[^.?!]{0,50}\b(?:to|will|would|could)\s+(?:kill|end)\s+(?:you|me|myself|yourself|a\s+person|someone|a\s+human)\b|\bhow\s+(?:many|much)\b[^.?!]{0,40}"
      r"\b(?:pills|tablets|capsules|mg|milligrams|ibuprofens?|tylenols?|advils?|aspirins?|paracetamol|acetaminophen)\b"
      r"[^.?!]{0,20}\b(?:would|will|does|do)\s+it\s+take\b(?!\s+(?:before|until|for)\b|\s+to\s+(?!die|kill|od\b|overdose|end))"),
     # Plans, places, dates and searches.
@@ -121,6 +122,12 @@ _EMERGENCY_RULES: List[Tuple[str, str]] = [
                       # ...not a count spread over days: "five pills over the week", "six a day"
                       r"(?![^.!?]{0,40}\b(?:(?:a|per|each|every)\s+(?:day|week|night)|over\s+(?:the\s+)?(?:past\s+|last\s+)?"
                       r"(?:days?|weeks?|months?|years?)))"),
+    # More than the prescribed dose, told rather than asked about: "I took
+    # an extra dose of Lexapro", "took 400mg, I'm prescribed 100mg".
+    ("extra_dose", r"\b(?:took|taken|swallowed)\s+(?:an?\s+)?(?:extra|double|second)\s+(?:doses?|pills?|tablets?|capsules?|"
+                   r"zoloft|lexapro|prozac|paxil|celexa|effexor|wellbutrin|\w+(?:ine|pram|pam|lol|done))\b"
+                   r"|\btook\s+(?:twice|double|triple|\w+\s+times)\s+(?:my|the|what)\b"
+                   r"|\btook\s+\d+\s*mg\b[^?]{0,80}\bprescribed\b|\bprescribed\b[^.!?]{0,60}\btook\s+\d+\s*mg\b"),
     ("overdosed", r"\b(?:i|he|she|they|i've|ive|just)\s+(?:have\s+|has\s+)?(?:overdosed|od'?d)\b(?!\s+on\s+(?:coffee|caffeine|sugar|chocolate|netflix|tv))"),
     # Someone else who won't wake up; "I won't wake up" is the writer's wish
     # (crisis). Not responding *to a medicine* is treatment resistance.

@@ -72,3 +72,6 @@ def clinic_answer_key(intent: str) -> str:
 
 FAQ_RESPONSES = {response_for(intent): intent for intent in FAQ_TOPICS}
 CLINIC_RESPONSES = {response_for(intent): intent for intent in CLINIC_TOPICS}
+
+# Every topic a patient can ask about, for the staff console's charts and filters.
+ALL_TOPICS: Dict[str, str] = {**FAQ_TOPICS, **CLINIC_TOPICS, ABOUT_SUICIDE: "Questions about suicide"}

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 
-from clinicbot.topics import FAQ_TOPICS
+from clinicbot.topics import ALL_TOPICS
 from console import db
 
 # Below this real confidence a message is "low confidence". It sits above
@@ -75,7 +75,7 @@ def summarise(rows: List[Any]) -> Dict[str, Any]:
     intents = {row.intent for row in rows}
     return {
         "turns": sum(1 for row in rows if row.intent != FEEDBACK_INTENT),
-        "topics": ",".join(sorted({row.intent for row in rows if row.intent in FAQ_TOPICS})),
+        "topics": ",".join(sorted({row.intent for row in rows if row.intent in ALL_TOPICS})),
         "crisis": "crisis" in intents,
         "emergency": "medical_emergency" in intents,
         "fallback": FALLBACK in intents,

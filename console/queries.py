@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 
-from clinicbot.topics import FAQ_TOPICS
+from clinicbot.topics import ALL_TOPICS
 from console import db
 from console.index import FALLBACK, FEEDBACK_INTENT, FLAGS, LOW_CONFIDENCE, message_row
 
@@ -110,7 +110,7 @@ class Conversation:
 
     @property
     def topic_titles(self) -> List[str]:
-        return [FAQ_TOPICS.get(name, name) for name in self.topics]
+        return [ALL_TOPICS.get(name, name) for name in self.topics]
 
     @property
     def flag_labels(self) -> List[str]:
@@ -333,7 +333,7 @@ def stats(conn, days: int = 30, today: Optional[dt.date] = None) -> Stats:
         counts[day] = counts.get(day, 0) + 1
     span = [first + dt.timedelta(days=i) for i in range(days)]
     topics = conn.execute(
-        sa.select(m.intent, sa.func.count()).where(m.ts >= since).where(m.intent.in_(list(FAQ_TOPICS)))
+        sa.select(m.intent, sa.func.count()).where(m.ts >= since).where(m.intent.in_(list(ALL_TOPICS)))
         .group_by(m.intent).order_by(sa.func.count().desc(), m.intent).limit(8)).all()
     recent = sa.and_(m.ts >= since, m.intent != FEEDBACK_INTENT)
     total = conn.execute(sa.select(sa.func.count()).where(recent)).scalar()
@@ -343,7 +343,7 @@ def stats(conn, days: int = 30, today: Optional[dt.date] = None) -> Stats:
     in_range = c.started_at >= since
     return Stats(
         days=span, per_day=[counts.get(day, 0) for day in span],
-        top_topics=[(FAQ_TOPICS[name], n) for name, n in topics],
+        top_topics=[(ALL_TOPICS[name], n) for name, n in topics],
         messages=total, fallbacks=fallbacks,
         crises=conn.execute(sa.select(sa.func.count()).where(in_range).where(c.crisis.is_(True))).scalar(),
         emergencies=conn.execute(sa.select(sa.func.count()).where(in_range).where(c.emergency.is_(True))).scalar(),

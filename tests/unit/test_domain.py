@@ -95,3 +95,72 @@ def test_replies_for_messages_the_bot_could_not_place_show_the_crisis_line():
     for name in ("utter_did_you_mean", "utter_ask_rephrase", "utter_offer_contact", "utter_out_of_scope",
                  "utter_personal_advice", "utter_clinic_info", "utter_request_human"):
         assert all("{crisis_lifeline}" in v["text"] for v in RESPONSES[name]), name
+
+
+# ---- Topics the articles don't cover, the clinic's own answers, and talk about suicide ----
+
+from clinicbot.topics import ABOUT_SUICIDE, CLINIC_TOPICS, clinic_answer_key  # noqa: E402
+
+BANNED = re.compile(r"\b((ketamine|it|treatment|antidepressants?|infusions?|they) (is|are) (completely |totally |perfectly )?safe|"
+                    r"cures?|works for everyone|non-addictive|not addictive|guaranteed)\b", re.I)
+
+
+def _grade(text: str) -> float:
+    import textstat
+
+    return textstat.flesch_kincaid_grade(re.sub(r"\{\w+\}", "it", text))
+
+
+def test_every_clinic_topic_has_its_honest_reply_and_a_rule():
+    rules = load_yaml(ROOT / "data" / "rules" / "clinic_topics.yml")["rules"]
+    answered = {r["steps"][0]["intent"]: r["steps"][1]["action"] for r in rules}
+    for intent in CLINIC_TOPICS:
+        assert response_for(intent) in RESPONSES, intent
+        assert answered.get(intent) == response_for(intent), intent
+
+
+def test_the_honest_replies_name_the_topic_say_the_articles_dont_cover_it_and_give_the_contact():
+    for intent in CLINIC_TOPICS:
+        text = RESPONSES[response_for(intent)][0]["text"]
+        assert "articles I draw on" in text, intent
+        assert "{clinic_phone}" in text, intent
+
+
+def test_clinic_answers_are_for_known_topics_and_obey_the_content_rules():
+    """A clinic's own text (clinic.yml `answers:`) is held to our rules."""
+    answers = settings.clinic_answers()
+    known = {clinic_answer_key(intent) for intent in CLINIC_TOPICS}
+    assert set(answers) <= known, f"unknown topics in clinic.yml answers: {set(answers) - known}"
+    placeholders = set(settings.response_values())
+    for key, text in answers.items():
+        assert ends_with_referral(text), f"answers.{key} must end with a referral"
+        assert not BANNED.search(text), f"answers.{key}: {BANNED.search(text).group(0)!r}"
+        assert _grade(text) <= 8, f"answers.{key} reads at grade {_grade(text):.1f}"
+        assert len(text.split()) <= 110, f"answers.{key} is too long"
+        assert set(re.findall(r"(?<!\{)\{(\w+)\}(?!\})", text)) <= placeholders, f"answers.{key}"
+
+
+def test_the_demo_clinic_answers_only_what_is_not_medical():
+    assert set(settings.clinic_answers()) <= {"booking"}
+
+
+def test_new_replies_read_at_grade_8_and_safety_replies_at_grade_6():
+    for name in [response_for(i) for i in CLINIC_TOPICS] + ["utter_about_suicide"]:
+        for v in RESPONSES[name]:
+            assert _grade(v["text"]) <= 8, f"{name} reads at grade {_grade(v['text']):.1f}"
+    for name in ("utter_crisis", "utter_crisis_check_in", "utter_medical_emergency", "utter_about_suicide"):
+        assert _grade(RESPONSES[name][0]["text"]) <= 6, name
+
+
+def test_talk_about_suicide_gets_the_lifeline_first_and_no_crisis_wording():
+    assert ABOUT_SUICIDE in domain()["intents"]
+    text = RESPONSES["utter_about_suicide"][0]["text"]
+    assert text.index("{crisis_lifeline}") < text.index("{emergency_number}")
+    assert text.index("{crisis_lifeline}") < 40, "988 comes first"
+    assert "going through this" not in text and "I'm so sorry" not in text
+
+
+def test_the_emergency_reply_gives_911_poison_control_and_the_lifeline():
+    text = RESPONSES["utter_medical_emergency"][0]["text"]
+    assert text.index("{emergency_number}") < text.index("{poison_control}")
+    assert "{crisis_lifeline}" in text

@@ -90,3 +90,29 @@ async def test_an_emergency_reply_from_probability_alone_checks_in():
     emergency_number = settings.response_values()["emergency_number"]
     assert probability["text"].startswith("I may have misread you") and emergency_number in probability["text"]
     assert words["text"].startswith("This could be a medical emergency") and emergency_number in words["text"]
+
+
+async def test_a_clinic_topic_uses_the_clinics_own_answer_when_it_wrote_one(tmp_path, monkeypatch):
+    clinic = tmp_path / "clinic.yml"
+    clinic.write_text((ROOT / "clinic.yml").read_text() + "\n", encoding="utf-8")
+    text = clinic.read_text().replace("answers:\n", "answers:\n  cost: >-\n    One visit costs what {clinic_name} lists"
+                                      " on its price page. Please ask your doctor about the rest.\n", 1)
+    clinic.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("CLINIC_CONFIG", str(clinic))
+    settings.load.cache_clear()
+    try:
+        written = await NLG.generate("utter_cost", tracker(), "rest")
+        honest = await NLG.generate("utter_session", tracker(), "rest")
+        name = settings.response_values()["clinic_name"]
+    finally:
+        monkeypatch.undo()
+        settings.load.cache_clear()
+    assert written["text"] == f"One visit costs what {name} lists on its price page. Please ask your doctor about the rest."
+    assert "articles I draw on" in honest["text"] and "{" not in honest["text"]
+    assert [b["payload"] for b in written["buttons"]][0].startswith("/give_feedback")
+
+
+async def test_without_a_clinic_answer_the_reply_names_the_topic_honestly():
+    reply = await NLG.generate("utter_cost", tracker(), "rest")
+    assert "articles I draw on don't cover" in reply["text"]
+    assert settings.response_values()["clinic_phone"] in reply["text"]
