@@ -1,19 +1,23 @@
 """A deterministic safety net at the end of the NLU pipeline.
 
-The classifier is good but not perfect, and a missed crisis is the worst
-mistake this assistant can make. This component looks for explicit crisis or
-emergency language and, when it finds it, sets the intent to `crisis` or
-`medical_emergency` whatever the model predicted (the model's own guess is kept
-under `safety_override` for staff review). Questions *about* suicidal thoughts
-("does ketamine reduce suicidal thoughts?"), idioms ("these side effects are
-killing me") and plain negations ("I'm not suicidal") are left to the model.
+Three things look alike and need different replies: the asker's own crisis
+(the crisis reply, every time), talk about suicide (warning signs, a friend,
+a loss: the informational reply with 988 first, intent ask_about_suicide),
+and everyday words ("this wait is killing me", fear of a bad trip: the
+topic's answer). Rules here fire only on unambiguous first-person statements
+("I want to end my life", "took too many pills", "can't breathe") and force
+`crisis` or `medical_emergency` whatever the model predicted, keeping the
+model's guess and its safety probabilities under `safety_override` for staff
+review and the precision-recall curve. A state of mind said of someone else
+("my son says he wants to die"), in quotation, in the past ("years ago"), as
+a fear ("what if I don't wake up?") or as an idiom is left to the classifier,
+which reads the whole sentence.
 
-It also weighs the two mistakes unequally: when the model gives `crisis` and
-`medical_emergency` together at least `model_threshold` of its probability
-(0.2 by default), the message is treated as the likelier of the two even if
-another intent scored higher. A false alarm costs a patient one extra
-paragraph; a missed crisis can cost far more (bench/README.md has the
-measurements behind the value).
+The classifier decides the rest: when it gives `crisis` and
+`medical_emergency` together at least `model_threshold` of its probability,
+the message is treated as the likelier of the two even if another intent
+scored higher. The threshold is an operating point chosen on the
+precision-recall curve of real messages (config.yml, `make evaluate`).
 """
 import re
 from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
@@ -66,7 +70,7 @@ _CRISIS_RULES: List[Tuple[str, str]] = [
     # like a burden, and the means at hand.
     ("farewell", r"\b(?:wo\s*n[o']?t|will\s+not)\s+(?:be|still\s+be)\s+(?:around|here|alive)\s+(?:much\s+longer|for\s+(?:much\s+)?long|anymore|soon|tomorrow|next\s+(?:week|month|year)|by\s+(?:then|the\s+end\s+of)|in\s+a\s+(?:week|month))\b|\bmade\s+(?:my\s+)?peace\b|\bsa(?:y|ying|id)\s+(?:my\s+)?goodbyes\b"),
     ("burden", r"\b(?:family|kids|everyone|everybody|they)\s+(?:would|will|'d)\s+be\s+better\s+off\b|\b(?:nobody|no\s+one|anyone)\s+would\s+(?:even\s+)?(?:care|notice|miss\s+me)\b"),
-    ("means_at_hand", r"\b(?:staring\s+at|looking\s+at|counting|holding|sitting\s+(?:here\s+)?with)\s+(?:a|the|my|all\s+(?:of\s+)?(?:my|the))\s+(?:rope|noose|gun|bottle\s+of\s+pills|pills|razor|blade)\b|\b(?:bought|got)\s+(?:a|the)\s+(?:rope|noose|gun)\b|\b(?:rope|noose|gun)\b[^.!?]{0,40}\b(?:staring|looking)\s+at\s+it\b"),
+    ("means_at_hand", r"\b(?:sat|sit|sitting|sits)\s+in\s+(?:the|my|a)\s+(?:garage|car)\s+with\s+the\s+(?:car|engine|motor)\s+running\b|\b(?:staring\s+at|looking\s+at|counting|holding|sitting\s+(?:here\s+)?with)\s+(?:a|the|my|all\s+(?:of\s+)?(?:my|the))\s+(?:rope|noose|gun|bottle\s+of\s+pills|pills|razor|blade)\b|\b(?:bought|got)\s+(?:a|the)\s+(?:rope|noose|gun)\b|\b(?:rope|noose|gun)\b[^.!?]{0,40}\b(?:staring|looking)\s+at\s+it\b"),
     # Asking for a lethal amount: "how many 800 mg ibuprofens would it take".
     ("lethal_amount_question", r"\b(?:lethal|fatal|deadly)\s+(?:dose|amount)\b"
      r"|\bhow\s+(?:many|much)\b[^.?!]{0,50}\b(?:to|will|would|could)\s+(?:kill|end)\s+(?:you|me|myself|yourself|a\s+person|someone|a\s+human)\b|\bhow\s+(?:many|much)\b[^.?!]{0,40}"
@@ -234,7 +238,7 @@ _SUBJECT = re.compile(
     r"husband|wife|partner|boyfriend|girlfriend|patients?|students?|coworkers?|colleagues?|relatives?|cousin|"
     r"uncle|aunt|grand\w+|niece|nephew|roommate|neighbou?r|veterans?|loved\s+ones?)\b")
 # Rules that name a state of mind: they hold only for the asker's own.
-_OWN_STATE_RULES = ("suicidal", "want_to_die", "not_living", "self_harm", "end_life", "thoughts_of_dying",
+_OWN_STATE_RULES = ("suicidal", "want_to_die", "wish_dead", "not_living", "self_harm", "end_life", "thoughts_of_dying",
                     "cant_go_on", "hopeless", "never_wake", "no_reason")
 
 
@@ -346,7 +350,7 @@ class CrisisGuard(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"model_threshold": 0.2}
+        return {"model_threshold": 0.15}
 
     def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
         self.model_threshold = {**self.get_default_config(), **(config or {})}["model_threshold"]

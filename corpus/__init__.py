@@ -172,21 +172,26 @@ def one_line(text: str) -> str:
 
 # The shared development set labels topics in its own words; each maps to the
 # intents that answer it. Its out_of_scope means "the articles don't answer
-# it": any clinic topic or honest reply is right for it.
+# it": any clinic topic or honest reply is right for it. Where that set files a
+# question our topic map gives a home of its own (its README names these), the
+# own home counts too: "how long does a session take" (administration there)
+# is ask_session here, "how long will I take sertraline" (dosing_frequency)
+# ask_antidepressant_duration, "should I stop my meds" (choosing)
+# ask_personal_advice, "who is (not) a candidate" (safety, choosing)
+# ask_booking.
 DEV_LABELS: Dict[str, Tuple[str, ...]] = {
     "onset": ("ask_onset",),
     "mechanism": ("ask_mechanism",),
     "neuroplasticity": ("ask_neuroplasticity", "ask_mechanism"),
     "efficacy": ("ask_efficacy",),
     "treatment_resistant": ("ask_treatment_resistant",),
-    "administration": ("ask_administration",),
-    # "how long does the relief last" is labelled here (its README says so).
-    "dosing_frequency": ("ask_dosing_frequency", "ask_relief_duration"),
+    "administration": ("ask_administration", "ask_session"),
+    "dosing_frequency": ("ask_dosing_frequency", "ask_relief_duration", "ask_antidepressant_duration"),
     "side_effects": ("ask_side_effects",),
     "addiction": ("ask_dependency",),
     # "is it still experimental" is labelled safety there.
-    "safety": ("ask_safety", "ask_research_status"),
+    "safety": ("ask_safety", "ask_research_status", "ask_booking"),
     "conditions": ("ask_conditions",),
     "suicidal_thoughts": ("ask_suicidal_thoughts", "ask_about_suicide"),
-    "choosing": ("ask_choosing", "ask_combination"),
+    "choosing": ("ask_choosing", "ask_combination", "ask_personal_advice", "ask_booking"),
 }

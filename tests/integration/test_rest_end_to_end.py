@@ -67,3 +67,34 @@ def test_an_ordinary_question_after_crisis_words_is_answered_after_the_crisis_li
 def test_a_crisis_without_a_question_gets_only_the_crisis_reply(bot):
     replies = bot.say("i don't want to be here anymore, i've decided", "e2e-crisis-only")
     assert len(replies) == 1 and "988" in replies[0]["text"]
+
+
+# What a new user met on the demo page before the topics patients really ask
+# had homes of their own, and before safety read whose words they were.
+CRISIS_WORDING = ("so sorry you're going through", "I want to be sure you are safe", "medical emergency")
+
+
+def _first(bot, text, sender):
+    replies = bot.say(text, sender)
+    assert replies, text
+    return replies[0]["text"]
+
+
+def test_how_long_a_session_takes_is_not_answered_with_how_fast_it_works(bot):
+    reply = _first(bot, "How long does a ketamine infusion session take?", "e2e-session")
+    assert "articles I draw on" in reply and "hours to" not in reply
+
+
+def test_an_insurance_complaint_gets_the_cost_topic_not_the_crisis_reply(bot):
+    reply = _first(bot, "Why won't my insurance cover this?", "e2e-insurance")
+    assert "insurance" in reply.lower() and not any(w in reply for w in CRISIS_WORDING)
+
+
+def test_asking_how_to_help_a_friend_puts_988_first_without_crisis_wording(bot):
+    reply = _first(bot, "How do I ask a friend if they are thinking about suicide?", "e2e-friend")
+    assert "988" in reply[:80] and not any(w in reply for w in CRISIS_WORDING)
+
+
+def test_the_clinics_own_answer_is_given_for_booking(bot):
+    reply = _first(bot, "how do i book a first consultation with you", "e2e-booking")
+    assert "first consultation" in reply and "articles I draw on" not in reply
