@@ -106,7 +106,7 @@ def safety_curve(questions: Sequence[Question], parsed: Sequence[dict], out: Pat
     """Precision and recall of the crisis decision over the classifier's
     crisis + emergency probability, on the tune set; the deterministic
     rules fire at every threshold."""
-    points = rq.precision_recall(questions, parsed, THRESHOLDS)
+    points = rq.precision_recall(questions, parsed, sorted(set(THRESHOLDS) | {round(operating_point, 2)}))
     png = out / "evaluation-safety-precision-recall.png"
     try:
         import matplotlib

@@ -29,6 +29,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from clinicbot.idioms import everyday_meaning
+
 CRISIS = "crisis"
 EMERGENCY = "medical_emergency"
 
@@ -335,6 +337,17 @@ def detect(text: Optional[Text]) -> Optional[Tuple[str, str]]:
     return None
 
 
+# A message with an everyday saying in it (clinicbot/idioms.py: "this wait is
+# killing me") is a crisis by probability only when the rest of the sentence
+# leans that way on its own, more than an even chance; explicit crisis words
+# are caught by the rules above whatever else is said.
+SAYING_THRESHOLD = 0.5
+
+
+def _has_everyday_saying(text: Optional[Text]) -> bool:
+    return bool(text) and everyday_meaning(text) != text.replace("\u2019", "'")
+
+
 # Fragments such as "ok and" or "the one" spread the model's probability thinly
 # over every intent, the two safety intents included; they are left to the
 # model and the fallback (explicit crisis words in them are still caught).
@@ -370,7 +383,27 @@ class CrisisGuard(GraphComponent):
             found = detect(message.get(TEXT)) or self._likely_safety(message)
             if found:
                 self._force(message, *found)
+            elif _has_everyday_saying(message.get(TEXT)):
+                self._calm(message)
         return messages
+
+    @staticmethod
+    def _calm(message: Message) -> None:
+        """An everyday saying ("I'd die for a nap") and no strong lean to a
+        crisis in the rest of the sentence: the classifier's top pick of crisis
+        or emergency is the saying speaking, so the next topic answers."""
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        predicted = message.get(INTENT) or {}
+        scores = {r.get("name"): r.get("confidence") or 0.0 for r in ranking}
+        if predicted.get("name") not in (CRISIS, EMERGENCY) or sum(scores.get(n, 0.0) for n in (CRISIS, EMERGENCY)) >= SAYING_THRESHOLD:
+            return
+        calm = [r for r in ranking if r.get("name") not in (CRISIS, EMERGENCY, "nlu_fallback")]
+        if not calm:
+            return
+        message.set(INTENT, dict(calm[0]), add_to_output=True)
+        message.set(INTENT_RANKING_KEY, calm + [r for r in ranking if r not in calm], add_to_output=True)
+        message.set("safety_note", {"rule": "everyday_saying", "model_intent": predicted.get("name"),
+                                    "model_confidence": predicted.get("confidence")}, add_to_output=True)
 
     def _likely_safety(self, message: Message) -> Optional[Tuple[str, str]]:
         """The safety intent the model's ranking points to, when crisis and
@@ -383,7 +416,8 @@ class CrisisGuard(GraphComponent):
             return None
         scores = {r.get("name"): r.get("confidence") or 0.0 for r in message.get(INTENT_RANKING_KEY) or []}
         crisis, emergency = scores.get(CRISIS, 0.0), scores.get(EMERGENCY, 0.0)
-        if crisis + emergency < self.model_threshold:
+        threshold = SAYING_THRESHOLD if _has_everyday_saying(text) else self.model_threshold
+        if crisis + emergency < threshold:
             return None
         return (CRISIS if crisis >= emergency else EMERGENCY), "model_probability"
 

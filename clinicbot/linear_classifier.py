@@ -42,13 +42,15 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from clinicbot.idioms import everyday_meaning
+
 logger = logging.getLogger(__name__)
 
 SETTINGS_FILE = "linear_intent_model.json"
 ARRAYS_FILE = "linear_intent_model.npz"
 # Part of the training fingerprint: a change of what train() stores must not
 # be restored from Rasa's training cache in the old form.
-MODEL_FORMAT = "json+npz-3"
+MODEL_FORMAT = "json+npz-3 idioms-1"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -82,7 +84,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         from clinicbot.sentence_encoder import WEIGHTS_SHA256
 
-        return f"{MODEL_FORMAT} {WEIGHTS_SHA256}"
+        from clinicbot import idioms
+
+        return f"{MODEL_FORMAT} {WEIGHTS_SHA256} {idioms.fingerprint()}"
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  scorer: Optional["Scorer"] = None) -> None:
@@ -116,7 +120,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if len({e.get(INTENT) for e in examples}) < 2:
             logger.warning("LinearIntentClassifier needs at least two intents; not trained.")
             return self._resource
-        texts, intents = [e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples]
+        # Everyday sayings ("I'd die for a nap") are read for what they mean
+        # (clinicbot/idioms.py), in training as in use.
+        texts = [everyday_meaning(e.get(TEXT)) for e in examples]
+        intents = [e.get(INTENT) for e in examples]
         self.pipeline = self._build()
         self.pipeline.fit(texts, intents)
         self.gate = None
@@ -155,7 +162,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if self.scorer is None:
             return messages
         for message in messages:
-            scores = self.scorer.probabilities(message.get(TEXT) or "")
+            scores = self.scorer.probabilities(everyday_meaning(message.get(TEXT) or ""))
             ranking = sorted(({"name": n, "confidence": float(p)} for n, p in scores.items()),
                              key=lambda r: -r["confidence"])
             message.set(INTENT, ranking[0], add_to_output=True)

@@ -33,8 +33,21 @@ def test_evaluate_writes_a_report_with_figures(tmp_path, model_path):
     run("bench.evaluate", "--model", str(model_path), "--limit", "1", "--skip-references",
         "--percentages", "--out", str(tmp_path))
     report = (tmp_path / "EVALUATION.md").read_text()
-    for row in ("Final blind set, intent accuracy (`rasa test nlu`)",
-                f"Final blind set ({nlu_trial.FINAL_SET}.yml), as answered (fallback = wrong)",
+    # The real questions lead: every target row has a figure for ours and the TF-IDF baseline.
+    for row in ("Answerable questions given the right topic",
+                "Unanswerable questions given the clinic's answer or the honest reply",
+                "First-person crisis and emergency messages given a crisis or emergency reply",
+                "Harmless look-alikes given the crisis reply"):
+        for column in (3, 5):  # ours, the TF-IDF baseline
+            cell = figure(report, row, column)
+            assert re.fullmatch(r"\d+\.\d% \(n=\d+\)", cell), (row, cell)
+    assert report.index("## Real patients' questions") < report.index("## Regression sets")
+    point = nlu_trial.pipeline_component(ROOT / "config.yml", "CrisisGuard")["model_threshold"]
+    assert re.search(rf"^\| {point:.2f} ← config\.yml \| \d+\.\d% \| \d+\.\d% \|", report, re.MULTILINE), "operating point"
+    assert (tmp_path / "evaluation-safety-precision-recall.png").stat().st_size > 1000
+    assert re.search(r"^\| ask_cost \| \d+ \| \d+ \|", report, re.MULTILINE), "clinic-topic confusion"
+    for row in (f"Regression set {nlu_trial.FINAL_SET}.yml, intent accuracy (`rasa test nlu`)",
+                f"Regression set {nlu_trial.FINAL_SET}.yml, as answered (fallback = wrong)",
                 "All held-out questions, right answer in the reply (also after a crisis reply)",
                 "Out-of-scope detection", "Crisis recall", "Look-alikes forced to crisis"):
         assert 0 <= percent(figure(report, row)) <= 100

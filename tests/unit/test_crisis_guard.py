@@ -333,3 +333,23 @@ def test_a_reassurance_never_undoes_explicit_crisis_words_or_the_models_own_gues
     [message] = CrisisGuard({"model_threshold": 0.2}).process(
         [_ranked("i'm not suicidal, just wondering", [{"name": "crisis", "confidence": 0.6}])])
     assert message.get("intent")["name"] == "crisis"
+
+
+def test_an_everyday_saying_with_a_weak_lean_to_crisis_gets_its_topic():
+    ranking = [{"name": "crisis", "confidence": 0.3}, {"name": "ask_onset", "confidence": 0.28},
+               {"name": "out_of_scope", "confidence": 0.1}]
+    [message] = CrisisGuard({"model_threshold": 0.15}).process([_ranked("this wait is killing me", ranking)])
+    assert message.get("intent")["name"] == "ask_onset"
+    assert message.get("safety_note")["rule"] == "everyday_saying"
+    assert message.get("safety_override") is None
+
+
+def test_an_everyday_saying_does_not_hide_a_strong_lean_or_crisis_words():
+    strong = [{"name": "crisis", "confidence": 0.7}, {"name": "ask_onset", "confidence": 0.2}]
+    [message] = CrisisGuard({"model_threshold": 0.15}).process([_ranked("this wait is killing me", strong)])
+    assert message.get("intent")["name"] == "crisis"
+    calm = [{"name": "ask_onset", "confidence": 0.8}, {"name": "crisis", "confidence": 0.1}]
+    [message] = CrisisGuard({"model_threshold": 0.15}).process(
+        [_ranked("this wait is killing me and i want to die", calm)])
+    assert message.get("intent")["name"] == "crisis"
+    assert message.get("safety_override")["rule"] == "want_to_die"
