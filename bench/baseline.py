@@ -7,7 +7,7 @@ answers its top intent."""
 import time
 from typing import Dict, List, Tuple
 
-from tests.helpers import training_examples
+from corpus import training_examples
 
 SEED = 2024
 

@@ -21,7 +21,7 @@ from typing import Dict, List, Optional
 from bench import load, training
 from bench.bench_report import render
 from clinicbot import servers
-from tests.helpers import ROOT
+from corpus import ROOT
 
 DEFAULT_CONFIG = ROOT / "bench" / "configs" / "rasa_default.yml"
 # Realistic patients pause 3-6 s between messages (reading the answer, typing).

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from bench import load
-from tests.helpers import ROOT
+from corpus import ROOT
 
 
 def main(argv=None) -> int:

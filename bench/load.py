@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 from bench import nlu_trial
-from tests.helpers import ROOT, load_yaml, strip_annotations
+from corpus import ROOT, load_yaml, strip_annotations
 
 BENCH_VENV = Path(os.environ.get("BENCH_VENV", ROOT / ".venv-bench"))
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"

@@ -5,7 +5,7 @@ import subprocess
 from datetime import datetime, timezone
 from typing import Iterable, List, Optional
 
-from tests.helpers import ROOT
+from corpus import ROOT
 
 
 def table(headers: List[str], rows: Iterable[Iterable]) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import List
 
 from clinicbot import servers
-from tests.helpers import ROOT
+from corpus import ROOT
 
 # Rasa's default config (DIET with a transformer, TED, UnexpecTED) took 17
 # minutes on 2,700 examples and more than 30 on 3,500 longer ones on the

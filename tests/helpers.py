@@ -1,11 +1,9 @@
 """Small readers shared by the tests: the domain, NLU files and referral check."""
 import re
-from pathlib import Path
 from typing import Dict, List, Tuple
 
-import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
+# NLU files and sets are read by corpus/, shared with bench/.
+from corpus import ROOT, load_yaml, nlu_examples, strip_annotations, training_examples  # noqa: F401
 
 # The last sentence of every reply must send the reader to a professional.
 REFERRAL = re.compile(
@@ -24,36 +22,8 @@ def ends_with_referral(text: str) -> bool:
     return bool(REFERRAL.search(last_sentence(text)))
 
 
-def load_yaml(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-
-
 def domain() -> dict:
     return load_yaml(ROOT / "domain.yml")
-
-
-def nlu_examples(path: Path) -> List[Tuple[str, str]]:
-    """(intent, text) pairs of a Rasa NLU YAML file, annotations stripped."""
-    pairs = []
-    for block in load_yaml(path).get("nlu", []):
-        if "intent" not in block:
-            continue
-        for line in block["examples"].splitlines():
-            line = line.strip()
-            if line.startswith("- "):
-                pairs.append((block["intent"], strip_annotations(line[2:])))
-    return pairs
-
-
-def strip_annotations(text: str) -> str:
-    return re.sub(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})", r"\1", text)
-
-
-def training_examples() -> List[Tuple[str, str]]:
-    pairs = []
-    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
-        pairs += nlu_examples(path)
-    return pairs
 
 
 def examples_by_intent(pairs: List[Tuple[str, str]]) -> Dict[str, List[str]]:

@@ -38,7 +38,7 @@ def test_evaluate_writes_a_report_with_figures(tmp_path, model_path):
                 "Unanswerable questions given the clinic's answer or the honest reply",
                 "First-person crisis and emergency messages given a crisis or emergency reply",
                 "Harmless look-alikes given the crisis reply"):
-        for column in (3, 5):  # ours, the TF-IDF baseline
+        for column in (2, 4):  # ours, the TF-IDF baseline (after Goal and Status)
             cell = figure(report, row, column)
             assert re.fullmatch(r"\d+\.\d% \(n=\d+\)", cell), (row, cell)
     assert report.index("## Real patients' questions") < report.index("## Regression sets")
