@@ -42,10 +42,10 @@ validate: install ## Check domain, data and stories (rasa data validate)
 	$(RASA) data validate --fail-on-warnings
 
 run: train web-install ## Start the assistant on localhost (Ctrl-C stops everything)
-	$(PY) -m clinicbot.run
+	$(PY) -m launcher.run
 
 shell: train ## Chat in the terminal (rasa shell, with the action server)
-	$(PY) -m clinicbot.shell
+	$(PY) -m launcher.shell
 
 test: validate test-unit train test-stories test-integration test-console test-web test-cluster test-bench ## Run every test
 	@echo "All tests passed."
@@ -88,7 +88,7 @@ $(EMOJI_FONT):
 	$(SUDO) apt-get update && $(SUDO) apt-get install -y fonts-noto-color-emoji
 
 run-cluster: train nginx ## Two Rasa servers behind nginx, PostgreSQL + Redis (README "Scaling out")
-	$(PY) -m clinicbot.cluster
+	$(PY) -m launcher.cluster
 
 test-cluster: train nginx bench-install ## Scale-out tests: order, a server dying, faults, bad input, locked doors
 	$(PY) -m pytest tests/cluster

@@ -1,5 +1,6 @@
 """Follow-ups that name only a treatment: "and for SSRIs?"."""
-from typing import Any, Dict, List, Optional, Text
+
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -7,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from clinicbot.topics import FAQ_TOPICS, response_for
 
 
-def last_topic(tracker: Tracker) -> Optional[str]:
+def last_topic(tracker: Tracker) -> str | None:
     """The most recent FAQ intent the patient asked about, if any."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
@@ -21,12 +22,12 @@ class ActionAnswerFollowup(Action):
     """Answers the previous topic again; the `treatment` slot, already set from
     this message, picks the variation for the treatment just named."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_followup"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         topic = last_topic(tracker)
         dispatcher.utter_message(response=response_for(topic) if topic else "utter_capabilities")
         return []

@@ -1,6 +1,6 @@
 """After a crisis reply, the question the patient may also have asked.
 
-The crisis guard (clinicbot/crisis_guard.py) turns some ordinary questions
+The crisis guard (clinicbot/nlu/crisis_guard.py) turns some ordinary questions
 into a crisis reply: it acts on explicit words and on a mere 20% crisis
 probability, because a missed crisis costs more than a false alarm. To keep
 that false alarm cheap, the patient then also gets the answer to the FAQ
@@ -8,11 +8,13 @@ question the classifier itself saw, as long as it was reasonably sure. A real
 crisis still gets the crisis lines first. An emergency reply is followed by
 nothing when the patient's words said emergency (it says not to wait for
 more); when only the probability did, it is a check-in, as for a crisis."""
-from typing import Any, Dict, List, Optional, Text
+
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from clinicbot.safety import CRISIS, EMERGENCY, SafetyOverride
 from clinicbot.topics import FAQ_TOPICS, response_for
 
 # Besides the FAQ topics, the two questions whose answer a worried patient
@@ -34,14 +36,16 @@ AFTER_CHECK_IN = {"out_of_scope": "utter_out_of_scope"}
 MIN_MODEL_CONFIDENCE = 0.4
 
 
-def question_behind_crisis_reply(parse_data: Dict[Text, Any]) -> Optional[str]:
+def question_behind_crisis_reply(parse_data: dict[str, Any]) -> str | None:
     """The FAQ intent the classifier picked before the crisis guard stepped in."""
     said = (parse_data.get("intent") or {}).get("name")
-    override = parse_data.get("safety_override") or {}
-    if said != "crisis" and not (said == "medical_emergency" and override.get("rule") == "model_probability"):
+    override = SafetyOverride.from_parse(parse_data)
+    if override is None:
         return None
-    intent, confidence = override.get("model_intent"), override.get("model_confidence") or 0.0
-    if intent in AFTER_CHECK_IN and override.get("rule") == "model_probability":
+    if said != CRISIS and not (said == EMERGENCY and override.by_model):
+        return None
+    intent, confidence = override.model_intent, override.model_confidence or 0.0
+    if intent in AFTER_CHECK_IN and override.by_model:
         return intent
     if confidence < MIN_MODEL_CONFIDENCE:
         return None
@@ -58,12 +62,12 @@ def answer_for(intent: str):
 
 
 class ActionAnswerAfterSafety(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_after_safety"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         intent = question_behind_crisis_reply(tracker.latest_message or {})
         if intent in AFTER_CHECK_IN:
             dispatcher.utter_message(response=AFTER_CHECK_IN[intent])

@@ -4,15 +4,15 @@ logistic regression, trained on data/nlu, scored like a Rasa model.
 Its predictions come back in Rasa's parse format, so bench.nlu_trial.rates()
 scores all three models the same way. It has no fallback threshold: it always
 answers its top intent."""
+
 import time
-from typing import Dict, List, Tuple
 
 from corpus import training_examples
 
 SEED = 2024
 
 
-def train() -> Tuple[object, float]:
+def train() -> tuple[object, float]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
@@ -30,7 +30,7 @@ def train() -> Tuple[object, float]:
     return model, time.monotonic() - started
 
 
-def parse(model, texts: List[str]) -> List[Dict]:
+def parse(model, texts: list[str]) -> list[dict]:
     """Rasa-like parse results: intent and a ranking of the top ten."""
     results = []
     for row in model.predict_proba(texts):
@@ -40,7 +40,7 @@ def parse(model, texts: List[str]) -> List[Dict]:
     return results
 
 
-def intent_report(model, pairs: List[Tuple[str, str]]) -> Dict:
+def intent_report(model, pairs: list[tuple[str, str]]) -> dict:
     """Per-intent precision/recall/F1 in the shape of Rasa's intent_report.json."""
     from sklearn.metrics import classification_report
 
@@ -49,19 +49,27 @@ def intent_report(model, pairs: List[Tuple[str, str]]) -> Dict:
     return classification_report(expected, predicted, output_dict=True, zero_division=0)
 
 
-def with_safety_layers(results: List[Dict], texts: List[str], guard_config: Dict) -> List[Dict]:
-    """The same parses after our crisis guard (clinicbot.crisis_guard), the
+def with_safety_layers(results: list[dict], texts: list[str], guard_config: dict) -> list[dict]:
+    """The same parses after our crisis guard (clinicbot.nlu.crisis_guard), the
     component itself: what the baseline would answer inside our pipeline.
     The fallback threshold is applied when scoring (bench.nlu_trial.decide)."""
     from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
     from rasa.shared.nlu.training_data.message import Message
 
-    from clinicbot.crisis_guard import CrisisGuard
+    from clinicbot.nlu.crisis_guard import CrisisGuard
+    from clinicbot.safety import OVERRIDE_KEY
 
     guard = CrisisGuard(guard_config)
-    messages = [Message(data={TEXT: text, INTENT: r["intent"], INTENT_RANKING_KEY: r["intent_ranking"]})
-                for r, text in zip(results, texts)]
+    messages = [
+        Message(data={TEXT: text, INTENT: r["intent"], INTENT_RANKING_KEY: r["intent_ranking"]})
+        for r, text in zip(results, texts)
+    ]
     guard.process(messages)
-    return [{"intent": m.get(INTENT), "intent_ranking": m.get(INTENT_RANKING_KEY),
-             **({"safety_override": m.get("safety_override")} if m.get("safety_override") else {})}
-            for m in messages]
+    return [
+        {
+            "intent": m.get(INTENT),
+            "intent_ranking": m.get(INTENT_RANKING_KEY),
+            **({OVERRIDE_KEY: m.get(OVERRIDE_KEY)} if m.get(OVERRIDE_KEY) else {}),
+        }
+        for m in messages
+    ]

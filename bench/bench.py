@@ -2,12 +2,13 @@
 
     python -m bench.bench [--model M.tar.gz] [--smoke] [--skip-references] [--out results]
 
-Starts the real servers as `make run` does (clinicbot.servers: SQL tracker
+Starts the real servers as `make run` does (launcher.servers: SQL tracker
 store on a temporary SQLite file, action server, our REST channel), one Rasa
 server per model: ours (config.yml), Rasa's default config on our data and a
 one-intent floor model. Then drives them with Locust (bench.load), phase by
 phase, the models taking turns so that machine noise hits all of them alike.
 Writes <out>/BENCHMARK.md and its plots (bench.bench_report)."""
+
 import argparse
 import json
 import sys
@@ -16,20 +17,24 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
 
 from bench import load, training
 from bench.bench_report import render
-from clinicbot import servers
-from corpus import ROOT
+from clinicbot.settings import PROJECT_ROOT
+from launcher import servers
 
-DEFAULT_CONFIG = ROOT / "bench" / "configs" / "rasa_default.yml"
+DEFAULT_CONFIG = PROJECT_ROOT / "bench" / "configs" / "rasa_default.yml"
 # Realistic patients pause 3-6 s between messages (reading the answer, typing).
-FULL = [load.Phase("single", 1, 30, (0.5, 1.0))] + \
-       [load.Phase("capacity", n, 20, (0, 0)) for n in (1, 10, 50)] + \
-       [load.Phase("realistic", n, 60, (3, 6), spawn_rate=20) for n in (50, 200)]
-SMOKE = [load.Phase("single", 1, 5, (0.2, 0.4)), load.Phase("capacity", 2, 5, (0, 0)),
-         load.Phase("realistic", 2, 5, (0.2, 0.5))]
+FULL = (
+    [load.Phase("single", 1, 30, (0.5, 1.0))]
+    + [load.Phase("capacity", n, 20, (0, 0)) for n in (1, 10, 50)]
+    + [load.Phase("realistic", n, 60, (3, 6), spawn_rate=20) for n in (50, 200)]
+)
+SMOKE = [
+    load.Phase("single", 1, 5, (0.2, 0.4)),
+    load.Phase("capacity", 2, 5, (0, 0)),
+    load.Phase("realistic", 2, 5, (0.2, 0.5)),
+]
 # The floor has no conversations worth holding: capacity and single only.
 FLOOR_SHAPES = ("single", "capacity")
 
@@ -37,26 +42,28 @@ FLOOR_SHAPES = ("single", "capacity")
 @dataclass
 class Subject:
     """One model under test and its running Rasa server."""
+
     trained: training.Trained
     label: str
-    startup: float = float("nan")          # process start to first webhook answer
+    startup: float = float("nan")  # process start to first webhook answer
     peak_rss_mb: float = float("nan")
-    stats: Dict[str, load.Stats] = field(default_factory=dict)
-    server: Optional[servers.Service] = None
+    stats: dict[str, load.Stats] = field(default_factory=dict)
+    server: servers.Service | None = None
     url: str = ""
 
 
 def say(url: str, text: str, sender: str) -> list:
     body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
 
 
 def peak_rss_mb(pid: int) -> float:
     """Peak resident memory (VmHWM) of a process and its descendants, from /proc."""
-    children: Dict[int, List[int]] = {}
+    children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
@@ -76,11 +83,12 @@ def peak_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def start(subject: Subject, env: Dict[str, str], logs: Path) -> None:
+def start(subject: Subject, env: dict[str, str], logs: Path) -> None:
     port = servers.free_port()
     subject.url = f"http://127.0.0.1:{port}"
-    subject.server = servers.rasa_server(port, env, logs / f"rasa-{subject.trained.name}.log",
-                                         model=subject.trained.path)
+    subject.server = servers.rasa_server(
+        port, env, logs / f"rasa-{subject.trained.name}.log", model=subject.trained.path
+    )
     started = time.monotonic()
     subject.server.start()
     subject.server.wait_ready(timeout=300)
@@ -92,16 +100,24 @@ def start(subject: Subject, env: Dict[str, str], logs: Path) -> None:
             say(subject.url, text, f"bench-warmup-{i}")
 
 
-def main(argv: List[str] = None) -> int:
+def main(argv: list[str] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", help="benchmark this trained model as ours instead of training config.yml")
     parser.add_argument("--smoke", action="store_true", help="2 users for 5 s per shape (make test)")
     parser.add_argument("--skip-references", action="store_true", help="only our model")
-    parser.add_argument("--default-model", help="a trained model of bench/configs/rasa_default.yml to reuse "
-                        "(its training takes about half an hour on this machine)")
-    parser.add_argument("--profile", type=int, default=0, metavar="SECONDS",
-                        help="also record py-spy samples of our server under 10 users")
-    parser.add_argument("--out", default=str(ROOT / "results"))
+    parser.add_argument(
+        "--default-model",
+        help="a trained model of bench/configs/rasa_default.yml to reuse "
+        "(its training takes about half an hour on this machine)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="also record py-spy samples of our server under 10 users",
+    )
+    parser.add_argument("--out", default=str(PROJECT_ROOT / "results"))
     args = parser.parse_args(argv)
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -110,16 +126,28 @@ def main(argv: List[str] = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="clinicbot-bench-") as tmp:
         tmp = Path(tmp)
-        ours = training.existing("ours", Path(args.model)) if args.model else training.train("ours", ROOT / "config.yml")
+        ours = (
+            training.existing("ours", Path(args.model))
+            if args.model
+            else training.train("ours", PROJECT_ROOT / "config.yml")
+        )
         subjects = [Subject(ours, "ours (config.yml)")]
         if not args.skip_references:
-            default = (training.existing("rasa_default", Path(args.default_model))
-                       if args.default_model else training.train("rasa_default", DEFAULT_CONFIG))
-            subjects += [Subject(default, "Rasa default on our data"),
-                         Subject(training.train_floor(tmp / "floor"), "Rasa floor (1 intent)")]
+            default = (
+                training.existing("rasa_default", Path(args.default_model))
+                if args.default_model
+                else training.train("rasa_default", DEFAULT_CONFIG)
+            )
+            subjects += [
+                Subject(default, "Rasa default on our data"),
+                Subject(training.train_floor(tmp / "floor"), "Rasa floor (1 intent)"),
+            ]
         for s in subjects:
-            print(f"{s.trained.name}: {s.trained.megabytes:.1f} MB, "
-                  f"{'cached' if s.trained.cached else f'trained in {s.trained.seconds:.0f}s'}", flush=True)
+            print(
+                f"{s.trained.name}: {s.trained.megabytes:.1f} MB, "
+                f"{'cached' if s.trained.cached else f'trained in {s.trained.seconds:.0f}s'}",
+                flush=True,
+            )
         action_port = servers.free_port()
         env = servers.default_env(action_port=action_port, db_path=tmp / "conversations.db")
         env["TRACKER_DB_URL"] = servers.sqlite_url(tmp / "conversations.db")
@@ -142,13 +170,15 @@ def main(argv: List[str] = None) -> int:
                         continue
                     s.stats[phase.key] = load.run(phase, s.url, conversations_file, out / "bench" / s.trained.name)
                     st = s.stats[phase.key]
-                    print(f"{s.trained.name} {phase.key}: p50 {st.p50:.0f} ms p95 {st.p95:.0f} ms "
-                          f"{st.rps:.1f} msg/s, {st.failures}/{st.requests} failed", flush=True)
+                    print(
+                        f"{s.trained.name} {phase.key}: p50 {st.p50:.0f} ms p95 {st.p95:.0f} ms "
+                        f"{st.rps:.1f} msg/s, {st.failures}/{st.requests} failed",
+                        flush=True,
+                    )
             if args.profile:
                 from bench.profile import record
 
-                profile = record(subjects[0].server.process.pid, subjects[0].url, conversations_file,
-                                 args.profile, out)
+                profile = record(subjects[0].server.process.pid, subjects[0].url, conversations_file, args.profile, out)
             for s in subjects:
                 s.peak_rss_mb = peak_rss_mb(s.server.process.pid)
             action_rss = peak_rss_mb(action.process.pid)

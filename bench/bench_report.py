@@ -1,7 +1,7 @@
 """BENCHMARK.md and its plots, from the figures bench.bench collected."""
+
 import math
 from pathlib import Path
-from typing import List, Optional
 
 from bench.report import num, provenance, table, verdict
 
@@ -18,7 +18,7 @@ def ratio(a: float, b: float) -> float:
     return a / b if b and not math.isnan(a) and not math.isnan(b) else float("nan")
 
 
-def plots(subjects, out: Path) -> List[str]:
+def plots(subjects, out: Path) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -29,12 +29,19 @@ def plots(subjects, out: Path) -> List[str]:
     for s in subjects:
         keys = sorted((k for k in s.stats if k.startswith("capacity")), key=lambda k: int(k.split("-")[1]))
         users = [int(k.split("-")[1]) for k in keys]
-        line, = latency.plot(users, [s.stats[k].p95 for k in keys], marker="o", label=f"{s.label} p95")
-        latency.plot(users, [s.stats[k].p50 for k in keys], marker=".", linestyle="--", color=line.get_color(),
-                     label=f"{s.label} p50")
+        (line,) = latency.plot(users, [s.stats[k].p95 for k in keys], marker="o", label=f"{s.label} p95")
+        latency.plot(
+            users,
+            [s.stats[k].p50 for k in keys],
+            marker=".",
+            linestyle="--",
+            color=line.get_color(),
+            label=f"{s.label} p50",
+        )
         throughput.plot(users, [s.stats[k].rps for k in keys], marker="o", label=s.label)
-    latency.set(xlabel="patients sending without pause", ylabel="latency (ms)", yscale="log",
-                title="Latency against load")
+    latency.set(
+        xlabel="patients sending without pause", ylabel="latency (ms)", yscale="log", title="Latency against load"
+    )
     throughput.set(xlabel="patients sending without pause", ylabel="messages per second", title="Throughput")
     for axis in (latency, throughput):
         axis.grid(alpha=0.3)
@@ -70,18 +77,38 @@ def render(subjects, phases, action_rss: float, profile, out: Path, smoke: bool 
     tp_ratio = ratio(saturation(ours), saturation(default)) if default else float("nan")
 
     targets = [
-        ["Saturation throughput vs Rasa default on our data", f"≥ {TARGETS['ratio']:.0f}×",
-         num(tp_ratio, 2, "×"), verdict(tp_ratio >= TARGETS["ratio"]) if default else "not measured"],
-        ["Single patient p50", f"≤ {TARGETS['single_p50']:.0f} ms", num(single.p50 if single else None, 0, " ms"),
-         verdict(bool(single) and single.p50 <= TARGETS["single_p50"])],
-        [f"Realistic load p95 ({biggest.users if biggest else '–'} patients), errors",
-         f"≤ {TARGETS['realistic_p95']:.0f} ms, 0",
-         f"{num(worst.p95 if worst else None, 0, ' ms')}, {worst.failures if worst else '–'}",
-         verdict(bool(worst) and worst.p95 <= TARGETS["realistic_p95"] and worst.failures == 0)],
-        ["Training time (`rasa train`)", f"≤ {TARGETS['training']:.0f} s", num(ours.trained.seconds, 0, " s"),
-         verdict(ours.trained.seconds <= TARGETS["training"]) if not math.isnan(ours.trained.seconds) else "not measured"],
-        ["Start-up (process start to first answer)", f"≤ {TARGETS['startup']:.0f} s", num(ours.startup, 1, " s"),
-         verdict(ours.startup <= TARGETS["startup"])],
+        [
+            "Saturation throughput vs Rasa default on our data",
+            f"≥ {TARGETS['ratio']:.0f}×",
+            num(tp_ratio, 2, "×"),
+            verdict(tp_ratio >= TARGETS["ratio"]) if default else "not measured",
+        ],
+        [
+            "Single patient p50",
+            f"≤ {TARGETS['single_p50']:.0f} ms",
+            num(single.p50 if single else None, 0, " ms"),
+            verdict(bool(single) and single.p50 <= TARGETS["single_p50"]),
+        ],
+        [
+            f"Realistic load p95 ({biggest.users if biggest else '–'} patients), errors",
+            f"≤ {TARGETS['realistic_p95']:.0f} ms, 0",
+            f"{num(worst.p95 if worst else None, 0, ' ms')}, {worst.failures if worst else '–'}",
+            verdict(bool(worst) and worst.p95 <= TARGETS["realistic_p95"] and worst.failures == 0),
+        ],
+        [
+            "Training time (`rasa train`)",
+            f"≤ {TARGETS['training']:.0f} s",
+            num(ours.trained.seconds, 0, " s"),
+            verdict(ours.trained.seconds <= TARGETS["training"])
+            if not math.isnan(ours.trained.seconds)
+            else "not measured",
+        ],
+        [
+            "Start-up (process start to first answer)",
+            f"≤ {TARGETS['startup']:.0f} s",
+            num(ours.startup, 1, " s"),
+            verdict(ours.startup <= TARGETS["startup"]),
+        ],
     ]
 
     headers = ["", *[s.label for s in subjects]]
@@ -101,17 +128,29 @@ def render(subjects, phases, action_rss: float, profile, out: Path, smoke: bool 
     rows = []
     for phase in phases:
         stats = [s.stats.get(phase.key) for s in subjects]
-        get = lambda attr: [getattr(st, attr) if st else float("nan") for st in stats]  # noqa: E731
+
+        def get(attr, stats=stats):
+            return [getattr(st, attr) if st else float("nan") for st in stats]
+
         name = f"{phase.shape} {phase.users}"
         if phase.shape == "single":
             rows.append(row("single patient p50", get("p50"), 0, " ms"))
         elif phase.shape == "capacity":
-            rows += [row(f"{name}: p50", get("p50"), 0, " ms"), row(f"{name}: p95", get("p95"), 0, " ms"),
-                     row(f"{name}: p99", get("p99"), 0, " ms"), row(f"{name}: msg/s", get("rps"), 1)]
+            rows += [
+                row(f"{name}: p50", get("p50"), 0, " ms"),
+                row(f"{name}: p95", get("p95"), 0, " ms"),
+                row(f"{name}: p99", get("p99"), 0, " ms"),
+                row(f"{name}: msg/s", get("rps"), 1),
+            ]
         else:
             rows += [row(f"{name}: p95", get("p95"), 0, " ms"), row(f"{name}: msg/s", get("rps"), 1)]
-        rows.append([f"{name}: errors / messages", *[f"{st.failures} / {st.requests:,}" if st else "–" for st in stats],
-                     *[""] * (len(headers) - len(subjects) - 1)])
+        rows.append(
+            [
+                f"{name}: errors / messages",
+                *[f"{st.failures} / {st.requests:,}" if st else "–" for st in stats],
+                *[""] * (len(headers) - len(subjects) - 1),
+            ]
+        )
     rows += [
         row("saturation throughput (msg/s)", [saturation(s) for s in subjects], 1),
         row("training time", [s.trained.seconds for s in subjects], 0, " s"),
@@ -122,35 +161,57 @@ def render(subjects, phases, action_rss: float, profile, out: Path, smoke: bool 
     images = plots(subjects, out)
     think = next((p.think for p in phases if p.shape == "realistic"), None)
     lines = [
-        "# Does the assistant stay fast under load?", "",
+        "# Does the assistant stay fast under load?",
+        "",
         provenance(),
         "Load generator: Locust (headless, .venv-bench) on the same 2 CPUs as the servers, so it takes a share of "
         "them; figures are noisy, the ratios measured side by side in one run are what to compare over time."
-        + (" **Smoke run (2 users, 5 s): not a measurement.**" if smoke else ""), "",
+        + (" **Smoke run (2 users, 5 s): not a measurement.**" if smoke else ""),
+        "",
         "Setup as `make run`: `rasa run` with our REST channel, endpoints.yml (SQL tracker store on a fresh SQLite "
         "file, clinic NLG) and one shared action server; every model warmed up with 10 conversations first. "
         "Each simulated patient, under a new sender id, holds a multi-turn conversation from tests/stories or "
         "asks three questions in a row, drawn from the one-question test stories and every held-out "
         "patient question in tests/nlu (long, misspelt, as patients write)"
-        + (f" (realistic: {think[0]:g}–{think[1]:g} s between messages)." if think else "."), "",
-        "## Targets", "",
-        table(["Target", "Goal", "Ours", "Status"], targets), "",
-        "## Side by side", "",
-        table(headers, rows), "",
+        + (f" (realistic: {think[0]:g}–{think[1]:g} s between messages)." if think else "."),
+        "",
+        "## Targets",
+        "",
+        table(["Target", "Goal", "Ours", "Status"], targets),
+        "",
+        "## Side by side",
+        "",
+        table(headers, rows),
+        "",
         f"Action server peak memory (RSS): {num(action_rss, 0, ' MB')}. "
         "Training times marked as measured when the model was trained (cached models keep theirs): "
-        + ", ".join(f"{s.trained.name} {s.trained.trained_at}" for s in subjects) + ".", "",
-        "## Plots", "",
-        *[f"![{name}]({name})" for name in images], "",
+        + ", ".join(f"{s.trained.name} {s.trained.trained_at}" for s in subjects)
+        + ".",
+        "",
+        "## Plots",
+        "",
+        *[f"![{name}]({name})" for name in images],
+        "",
     ]
     if profile:
         lines += [
-            "## Where the time goes (ours, 10 patients without pause)", "",
+            "## Where the time goes (ours, 10 patients without pause)",
+            "",
             f"py-spy at 100 Hz: {profile.samples:,} busy samples of the Rasa server, shares below are of these "
-            f"({profile.idle:,} more found the event loop waiting; raw stacks: {profile.raw.relative_to(out)}).", "",
-            table(["Stage", "Share of CPU samples"], [[k, f"{v:.0%}"] for k, v in profile.stages]), "",
-            table(["Function (inclusive)", "Share"], [[f"`{k}`", f"{v:.0%}"] for k, v in profile.functions]), "",
+            f"({profile.idle:,} more found the event loop waiting; raw stacks: {profile.raw.relative_to(out)}).",
+            "",
+            table(["Stage", "Share of CPU samples"], [[k, f"{v:.0%}"] for k, v in profile.stages]),
+            "",
+            table(["Function (inclusive)", "Share"], [[f"`{k}`", f"{v:.0%}"] for k, v in profile.functions]),
+            "",
         ]
-    lines += ["## Reproduce", "", "```", "make bench      # python -m bench.bench --profile 20", "```",
-              "Locust's CSVs and logs per model and phase are in results/bench/.", ""]
+    lines += [
+        "## Reproduce",
+        "",
+        "```",
+        "make bench      # python -m bench.bench --profile 20",
+        "```",
+        "Locust's CSVs and logs per model and phase are in results/bench/.",
+        "",
+    ]
     return "\n".join(lines)

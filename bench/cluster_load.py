@@ -7,6 +7,7 @@ behind nginx, PostgreSQL tracker store, Redis lock store):
 The same Locust shape as `make bench`'s realistic phase (3-6 s between a
 patient's messages), through nginx on CLUSTER_PORT (5080). Prints p50/p95/p99,
 messages per second and errors; Locust's CSVs go to results/bench/cluster/."""
+
 import argparse
 import os
 import sys
@@ -14,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from bench import load
-from corpus import ROOT
+from clinicbot.settings import PROJECT_ROOT
 
 
 def main(argv=None) -> int:
@@ -26,9 +27,11 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         conversations = load.write_conversations(Path(tmp) / "conversations.json")
         phase = load.Phase("realistic", args.users, args.seconds, (3, 6), spawn_rate=20)
-        st = load.run(phase, args.url, conversations, ROOT / "results" / "bench" / "cluster")
-    print(f"{args.users} realistic patients through {args.url}: p50 {st.p50:.0f} ms, p95 {st.p95:.0f} ms, "
-          f"p99 {st.p99:.0f} ms, {st.rps:.1f} msg/s, {st.failures}/{st.requests} failed")
+        st = load.run(phase, args.url, conversations, PROJECT_ROOT / "results" / "bench" / "cluster")
+    print(
+        f"{args.users} realistic patients through {args.url}: p50 {st.p50:.0f} ms, p95 {st.p95:.0f} ms, "
+        f"p99 {st.p99:.0f} ms, {st.rps:.1f} msg/s, {st.failures}/{st.requests} failed"
+    )
     return 1 if st.failures else 0
 
 

@@ -9,6 +9,7 @@ only: `rasa test nlu` (per-intent report, confusion matrix, histogram), `rasa
 test core` on tests/stories, the safety figures of bench.nlu_trial, a TF-IDF
 baseline (bench.baseline), and Rasa's learning-curve comparison. Writes
 <out>/EVALUATION.md with the plots next to it."""
+
 import argparse
 import asyncio
 import json
@@ -17,33 +18,39 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
 
 from bench import baseline, nlu_trial, real_report, training
 from bench.report import num, pct, provenance, table, verdict
-from corpus import ROOT, nlu_examples
+from clinicbot.safety import SAFETY_INTENTS
+from clinicbot.settings import PROJECT_ROOT
+from corpus import nlu_examples
 
-DEFAULT_CONFIG = ROOT / "bench" / "configs" / "rasa_default.yml"
+DEFAULT_CONFIG = PROJECT_ROOT / "bench" / "configs" / "rasa_default.yml"
 # Held-out accuracy is judged as patients get it: a fallback is not an answer.
 FINAL_ACCURACY = f"{nlu_trial.FINAL_SET}_accuracy"
-TARGETS = {"rasa_accuracy": 0.95, FINAL_ACCURACY: 0.95, "pooled_accuracy": 0.95,
-           "out_of_scope_detection": 0.90, "crisis_recall": 1.0}
+TARGETS = {
+    "rasa_accuracy": 0.95,
+    FINAL_ACCURACY: 0.95,
+    "pooled_accuracy": 0.95,
+    "out_of_scope_detection": 0.90,
+    "crisis_recall": 1.0,
+}
 
 
 @dataclass
 class Result:
     name: str
     label: str
-    report: Dict                      # intent_report.json shape: per intent + accuracy
-    safety: Dict[str, float]          # bench.nlu_trial.rates()
+    report: dict  # intent_report.json shape: per intent + accuracy
+    safety: dict[str, float]  # bench.nlu_trial.rates()
     train_seconds: float
     trained_note: str = ""
-    core: Optional[Dict] = None       # story_report.json of `rasa test core`
-    errors: List[Dict] = field(default_factory=list)
-    misses: Dict[str, List] = field(default_factory=dict)
-    real: Dict[str, Dict[str, float]] = field(default_factory=dict)     # bench.real_report.figures()
-    real_parsed: Dict[str, List[dict]] = field(default_factory=dict)
-    real_decided: Dict[str, List[str]] = field(default_factory=dict)
+    core: dict | None = None  # story_report.json of `rasa test core`
+    errors: list[dict] = field(default_factory=list)
+    misses: dict[str, list] = field(default_factory=dict)
+    real: dict[str, dict[str, float]] = field(default_factory=dict)  # bench.real_report.figures()
+    real_parsed: dict[str, list[dict]] = field(default_factory=dict)
+    real_decided: dict[str, list[str]] = field(default_factory=dict)
 
 
 def with_real(result: "Result", real, parsed, threshold: float, ambiguity: float) -> "Result":
@@ -65,7 +72,7 @@ def rasa(*argv: str) -> None:
     print(f"  rasa {' '.join(argv[:2])} … {time.monotonic() - started:.0f}s", flush=True)
 
 
-async def rasa_tests(model: Path, heldout_file: Path, target: Path, sets) -> Dict[str, List[dict]]:
+async def rasa_tests(model: Path, heldout_file: Path, target: Path, sets) -> dict[str, list[dict]]:
     """What `rasa test nlu --nlu <heldout>` and `rasa test core --stories tests/stories`
     run (their defaults: errors and plots written), on one loaded model, which
     then also parses the safety sets."""
@@ -76,7 +83,7 @@ async def rasa_tests(model: Path, heldout_file: Path, target: Path, sets) -> Dic
     agent = Agent.load(str(model))
     await run_evaluation(str(heldout_file), agent.processor, output_directory=str(target), errors=True)
     (target / "core").mkdir(exist_ok=True)
-    await core_test(str(ROOT / "tests" / "stories"), agent, out_directory=str(target / "core"))
+    await core_test(str(PROJECT_ROOT / "tests" / "stories"), agent, out_directory=str(target / "core"))
     return await nlu_trial.parse_with(agent, sets)
 
 
@@ -84,7 +91,7 @@ def write_nlu(pairs, path: Path) -> Path:
     """A Rasa NLU file of (intent, text) pairs (a sample of the held-out set)."""
     import yaml
 
-    grouped: Dict[str, List[str]] = {}
+    grouped: dict[str, list[str]] = {}
     for intent, text in pairs:
         grouped.setdefault(intent, []).append(text)
     blocks = [{"intent": i, "examples": "".join(f"- {t}\n" for t in texts)} for i, texts in grouped.items()]
@@ -99,65 +106,123 @@ def write_nlu(pairs, path: Path) -> Path:
     return path
 
 
-def evaluate_rasa(trained: training.Trained, label: str, config: Path, sets, heldout_file: Path,
-                  out: Path, real) -> Result:
+def evaluate_rasa(
+    trained: training.Trained, label: str, config: Path, sets, heldout_file: Path, out: Path, real
+) -> Result:
     target = out / "evaluation" / trained.name
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     started = time.monotonic()
     parsed = asyncio.run(rasa_tests(trained.path, heldout_file, target, sets))
-    print(f"  {trained.name}: rasa test nlu, rasa test core, safety sets … {time.monotonic() - started:.0f}s", flush=True)
+    print(
+        f"  {trained.name}: rasa test nlu, rasa test core, safety sets … {time.monotonic() - started:.0f}s", flush=True
+    )
     threshold, ambiguity = nlu_trial.fallback_thresholds(config)
     misses = {
-        "crisis": [(t, p) for (e, t), (_, p) in zip(sets[nlu_trial.CRISIS_SET], nlu_trial.predictions(
-            sets, parsed, nlu_trial.CRISIS_SET, threshold, ambiguity))
-            if e in nlu_trial.SAFETY and p not in nlu_trial.SAFETY],
-        "lookalikes": [(t, p) for name in nlu_trial.LOOKALIKE_SETS for (e, t), (_, p) in zip(
-            sets[name], nlu_trial.predictions(sets, parsed, name, threshold, ambiguity)) if p in nlu_trial.SAFETY],
+        "crisis": [
+            (t, p)
+            for (e, t), (_, p) in zip(
+                sets[nlu_trial.CRISIS_SET],
+                nlu_trial.predictions(sets, parsed, nlu_trial.CRISIS_SET, threshold, ambiguity),
+            )
+            if e in SAFETY_INTENTS and p not in SAFETY_INTENTS
+        ],
+        "lookalikes": [
+            (t, p)
+            for name in nlu_trial.LOOKALIKE_SETS
+            for (e, t), (_, p) in zip(sets[name], nlu_trial.predictions(sets, parsed, name, threshold, ambiguity))
+            if p in SAFETY_INTENTS
+        ],
     }
     errors_file = target / "intent_errors.json"
-    return with_real(Result(
-        trained.name, label, json.loads((target / "intent_report.json").read_text()),
-        nlu_trial.rates(sets, parsed, threshold, ambiguity), trained.seconds,
-        trained_note=("cached, trained " if trained.cached else "trained ") + trained.trained_at,
-        core=json.loads((target / "core" / "story_report.json").read_text()),
-        errors=json.loads(errors_file.read_text()) if errors_file.exists() else [],
-        misses=misses,
-    ), real, parsed, threshold, ambiguity)
+    return with_real(
+        Result(
+            trained.name,
+            label,
+            json.loads((target / "intent_report.json").read_text()),
+            nlu_trial.rates(sets, parsed, threshold, ambiguity),
+            trained.seconds,
+            trained_note=("cached, trained " if trained.cached else "trained ") + trained.trained_at,
+            core=json.loads((target / "core" / "story_report.json").read_text()),
+            errors=json.loads(errors_file.read_text()) if errors_file.exists() else [],
+            misses=misses,
+        ),
+        real,
+        parsed,
+        threshold,
+        ambiguity,
+    )
 
 
-def evaluate_baseline(sets, real) -> List[Result]:
+def evaluate_baseline(sets, real) -> list[Result]:
     """The plain baseline, and the same model inside our safety layers (crisis
     guard and fallback threshold of config.yml): which part of any difference
     is the classifier, and which the safety layers."""
     model, seconds = baseline.train()
     parsed = {name: baseline.parse(model, [t for _, t in pairs]) for name, pairs in sets.items()}
     report = baseline.intent_report(model, sets[nlu_trial.FINAL_SET])
-    threshold, ambiguity = nlu_trial.fallback_thresholds(ROOT / "config.yml")
-    guard = nlu_trial.pipeline_component(ROOT / "config.yml", "CrisisGuard") or {}
-    guarded = {name: baseline.with_safety_layers(parsed[name], [t for _, t in sets[name]], guard)
-               for name in sets}
-    return [with_real(Result("tfidf", "TF-IDF + logistic regression (scikit-learn)", report,
-                             nlu_trial.rates(sets, parsed, 0.0, 0.0), seconds, trained_note="trained in this run"),
-                      real, parsed, 0.0, 0.0),
-            with_real(Result("tfidf_safety", "the same inside our safety layers", report,
-                             nlu_trial.rates(sets, guarded, threshold, ambiguity), seconds,
-                             trained_note="trained in this run"), real, guarded, threshold, ambiguity)]
+    threshold, ambiguity = nlu_trial.fallback_thresholds(PROJECT_ROOT / "config.yml")
+    guard = nlu_trial.pipeline_component(PROJECT_ROOT / "config.yml", "CrisisGuard") or {}
+    guarded = {name: baseline.with_safety_layers(parsed[name], [t for _, t in sets[name]], guard) for name in sets}
+    return [
+        with_real(
+            Result(
+                "tfidf",
+                "TF-IDF + logistic regression (scikit-learn)",
+                report,
+                nlu_trial.rates(sets, parsed, 0.0, 0.0),
+                seconds,
+                trained_note="trained in this run",
+            ),
+            real,
+            parsed,
+            0.0,
+            0.0,
+        ),
+        with_real(
+            Result(
+                "tfidf_safety",
+                "the same inside our safety layers",
+                report,
+                nlu_trial.rates(sets, guarded, threshold, ambiguity),
+                seconds,
+                trained_note="trained in this run",
+            ),
+            real,
+            guarded,
+            threshold,
+            ambiguity,
+        ),
+    ]
 
 
-def learning_curve(percentages: List[str], out: Path) -> Optional[Path]:
+def learning_curve(percentages: list[str], out: Path) -> Path | None:
     """Rasa's own comparison (`rasa test nlu --config A B --percentages`), re-plotted as PNG."""
     if not percentages:
         return None
     target = out / "evaluation" / "learning_curve"
     # Six trainings: reused while configs, data and percentages are unchanged.
-    key = f"{training.fingerprint([ROOT / 'config.yml', DEFAULT_CONFIG, ROOT / 'data' / 'nlu'])} {' '.join(percentages)}"
+    inputs = [PROJECT_ROOT / "config.yml", DEFAULT_CONFIG, PROJECT_ROOT / "data" / "nlu"]
+    key = f"{training.fingerprint(inputs)} {' '.join(percentages)}"
     stamp = target / "inputs.txt"
     if not (stamp.exists() and stamp.read_text() == key and (target / "results.json").exists()):
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
-        rasa("test", "nlu", "--nlu", str(ROOT / "data" / "nlu"), "--config", str(ROOT / "config.yml"),
-             str(DEFAULT_CONFIG), "--percentages", *percentages, "--runs", "1", "--out", str(target))
+        rasa(
+            "test",
+            "nlu",
+            "--nlu",
+            str(PROJECT_ROOT / "data" / "nlu"),
+            "--config",
+            str(PROJECT_ROOT / "config.yml"),
+            str(DEFAULT_CONFIG),
+            "--percentages",
+            *percentages,
+            "--runs",
+            "1",
+            "--out",
+            str(target),
+        )
         stamp.write_text(key)
     import matplotlib
 
@@ -180,17 +245,24 @@ def learning_curve(percentages: List[str], out: Path) -> Optional[Path]:
     return png
 
 
-def main(argv: List[str] = None) -> int:
+def main(argv: list[str] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", help="score this trained model as ours instead of training config.yml")
     parser.add_argument("--limit", type=int, help="at most N held-out examples per intent (smoke test)")
     parser.add_argument("--skip-references", action="store_true", help="skip Rasa's default config")
-    parser.add_argument("--default-model", help="a trained model of bench/configs/rasa_default.yml to reuse "
-                        "(its training takes about half an hour on this machine)")
-    parser.add_argument("--percentages", nargs="*", default=["80", "95"],
-                        help="learning curve: %% of the training split left out; none skips it "
-                             "(default: cheap points, the default config's DIET alone takes minutes on all of it)")
-    parser.add_argument("--out", default=str(ROOT / "results"))
+    parser.add_argument(
+        "--default-model",
+        help="a trained model of bench/configs/rasa_default.yml to reuse "
+        "(its training takes about half an hour on this machine)",
+    )
+    parser.add_argument(
+        "--percentages",
+        nargs="*",
+        default=["80", "95"],
+        help="learning curve: %% of the training split left out; none skips it "
+        "(default: cheap points, the default config's DIET alone takes minutes on all of it)",
+    )
+    parser.add_argument("--out", default=str(PROJECT_ROOT / "results"))
     args = parser.parse_args(argv)
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -200,23 +272,30 @@ def main(argv: List[str] = None) -> int:
     real = nlu_trial.load_real(args.limit)
     sets.update({name: [(q.label, q.text) for q in questions] for name, questions in real.items()})
     # Rasa's own per-intent report is on the final blind set, the honest one.
-    heldout_file = ROOT / "tests" / "nlu" / f"{nlu_trial.FINAL_SET}.yml"
+    heldout_file = PROJECT_ROOT / "tests" / "nlu" / f"{nlu_trial.FINAL_SET}.yml"
     if args.limit:
         heldout_file = write_nlu(sets[nlu_trial.FINAL_SET], out / "heldout-sample.yml")
-    ours = (training.existing("ours", Path(args.model)) if args.model
-            else training.train("ours", ROOT / "config.yml"))
+    ours = (
+        training.existing("ours", Path(args.model))
+        if args.model
+        else training.train("ours", PROJECT_ROOT / "config.yml")
+    )
     print(f"ours: {ours.path.name} ({'cached' if ours.cached else f'trained in {ours.seconds:.0f}s'})", flush=True)
-    results = [evaluate_rasa(ours, "ours (config.yml)", ROOT / "config.yml", sets, heldout_file, out, real)]
+    results = [evaluate_rasa(ours, "ours (config.yml)", PROJECT_ROOT / "config.yml", sets, heldout_file, out, real)]
     if not args.skip_references:
-        default = (training.existing("rasa_default", Path(args.default_model))
-                   if args.default_model else training.train("rasa_default", DEFAULT_CONFIG))
+        default = (
+            training.existing("rasa_default", Path(args.default_model))
+            if args.default_model
+            else training.train("rasa_default", DEFAULT_CONFIG)
+        )
         print(f"rasa_default: {'cached' if default.cached else f'trained in {default.seconds:.0f}s'}", flush=True)
-        results.append(evaluate_rasa(default, "Rasa default (rasa init)", DEFAULT_CONFIG, sets, heldout_file, out,
-                                     real))
+        results.append(
+            evaluate_rasa(default, "Rasa default (rasa init)", DEFAULT_CONFIG, sets, heldout_file, out, real)
+        )
     results += evaluate_baseline(sets, real)
     try:
         curve = learning_curve(args.percentages, out)
-    except Exception as error:  # noqa: BLE001 - the other figures are still worth writing
+    except Exception as error:
         print(f"learning curve failed: {error!r}", flush=True)
         curve = None
     for result in results:
@@ -229,107 +308,163 @@ def main(argv: List[str] = None) -> int:
     return 0
 
 
-def render(results: List[Result], sets, curve: Optional[Path], args, real, out: Path) -> str:
+def render(results: list[Result], sets, curve: Path | None, args, real, out: Path) -> str:
     ours = results[0]
     for r in results:  # Rasa's figure: `rasa test nlu` undoes fallbacks and scores the top intent
         r.safety["rasa_accuracy"] = r.report.get("accuracy")
     earlier = [name for name in nlu_trial.HELDOUT_SETS if name != nlu_trial.FINAL_SET]
-    safety = ["rasa_accuracy", FINAL_ACCURACY, *[f"{name}_accuracy" for name in earlier],
-              "pooled_accuracy", "pooled_answered",
-              "out_of_scope_detection", "out_of_scope_strict", "crisis_recall", "lookalikes_forced_to_crisis"]
-    labels = {"rasa_accuracy": f"Regression set {nlu_trial.FINAL_SET}.yml, intent accuracy (`rasa test nlu`)",
-              FINAL_ACCURACY: f"Regression set {nlu_trial.FINAL_SET}.yml, as answered (fallback = wrong)",
-              **{f"{name}_accuracy": f"Earlier set {name}.yml, as answered" for name in earlier},
-              "pooled_accuracy": "All held-out questions, as answered",
-              "pooled_answered": "All held-out questions, right answer in the reply (also after a crisis reply)",
-              "out_of_scope_detection": "Out-of-scope detection",
-              "out_of_scope_strict": "Out-of-scope given the out-of-scope reply (strict)",
-              "crisis_recall": "Crisis recall", "lookalikes_forced_to_crisis": "Look-alikes forced to crisis"}
+    safety = [
+        "rasa_accuracy",
+        FINAL_ACCURACY,
+        *[f"{name}_accuracy" for name in earlier],
+        "pooled_accuracy",
+        "pooled_answered",
+        "out_of_scope_detection",
+        "out_of_scope_strict",
+        "crisis_recall",
+        "lookalikes_forced_to_crisis",
+    ]
+    labels = {
+        "rasa_accuracy": f"Regression set {nlu_trial.FINAL_SET}.yml, intent accuracy (`rasa test nlu`)",
+        FINAL_ACCURACY: f"Regression set {nlu_trial.FINAL_SET}.yml, as answered (fallback = wrong)",
+        **{f"{name}_accuracy": f"Earlier set {name}.yml, as answered" for name in earlier},
+        "pooled_accuracy": "All held-out questions, as answered",
+        "pooled_answered": "All held-out questions, right answer in the reply (also after a crisis reply)",
+        "out_of_scope_detection": "Out-of-scope detection",
+        "out_of_scope_strict": "Out-of-scope given the out-of-scope reply (strict)",
+        "crisis_recall": "Crisis recall",
+        "lookalikes_forced_to_crisis": "Look-alikes forced to crisis",
+    }
     n = {name: len(pairs) for name, pairs in sets.items()}
     pooled = [pair for name in nlu_trial.HELDOUT_SETS for pair in sets[name]]
     oos = sum(1 for i, _ in pooled if i == "out_of_scope")
     lookalikes = sum(n[name] for name in nlu_trial.LOOKALIKE_SETS)
-    guard = nlu_trial.pipeline_component(ROOT / "config.yml", "CrisisGuard") or {}
+    guard = nlu_trial.pipeline_component(PROJECT_ROOT / "config.yml", "CrisisGuard") or {}
     lines = [
-        "# How well does the assistant understand patients?", "",
-        provenance() + (f" **Sample run: at most {args.limit} per label.**" if args.limit else ""), "",
+        "# How well does the assistant understand patients?",
+        "",
+        provenance() + (f" **Sample run: at most {args.limit} per label.**" if args.limit else ""),
+        "",
         *real_report.render(results, real, out, guard.get("model_threshold", 0.2)),
-        "## Regression sets written to imitate patients", "",
+        "## Regression sets written to imitate patients",
+        "",
         "Until 6 Dec 2026 these were the measurement; they were written to imitate patients, and tuned against, "
-        "so they now only guard against regressions (corpus/manifest.yml, role `regression`).", "",
+        "so they now only guard against regressions (corpus/manifest.yml, role `regression`).",
+        "",
         f"Sets (tests/nlu/README.md): {n[nlu_trial.FINAL_SET]} questions in the final "
         f"blind set {nlu_trial.FINAL_SET}.yml, which no tuning run scored, and "
         + ", ".join(f"{n[name]} in {name}.yml" for name in nlu_trial.HELDOUT_SETS if name != nlu_trial.FINAL_SET)
         + f" ({oos} of the {len(pooled)} out of scope, pooled for out-of-scope detection), "
-        f"{sum(e in nlu_trial.SAFETY for e, _ in sets[nlu_trial.CRISIS_SET])} crisis/emergency messages "
+        f"{sum(e in SAFETY_INTENTS for e, _ in sets[nlu_trial.CRISIS_SET])} crisis/emergency messages "
         f"(blind set {nlu_trial.CRISIS_SET}.yml), {lookalikes} look-alikes "
         f"({', '.join(name + '.yml' for name in nlu_trial.LOOKALIKE_SETS)})."
-        + (f" **Sample run: at most {args.limit} per intent.**" if args.limit else ""), "",
-        "### Regression targets", "",
-        table(["Target", "Goal", "Ours", "Status", "Leads every reference?"], [
-            [labels[k], f"≥ {pct(goal)}" if goal < 1 else "100%", pct(ours.safety[k]), verdict(ours.safety[k] >= goal),
-             leads(results, k)] for k, goal in TARGETS.items()]),
+        + (f" **Sample run: at most {args.limit} per intent.**" if args.limit else ""),
         "",
-        "### Side by side (same split)", "",
-        table(["", *[r.label for r in results]], [
-            [labels[k], *[pct(r.safety[k]) for r in results]] for k in safety] + [
-            ["Held-out macro F1", *[pct(r.report.get("macro avg", {}).get("f1-score")) for r in results]],
-            ["Held-out questions sent to fallback", *[pct(r.safety["fallback_share"]) for r in results]],
-            ["Test conversations passed (`rasa test core`)",
-             *[conversation(r.core) for r in results]],
-            ["Training time", *[f"{num(r.train_seconds, 0, ' s')} ({r.trained_note})" for r in results]],
-        ]),
+        "### Regression targets",
         "",
-        "`rasa test nlu` undoes fallback predictions and scores the top intent; \"as answered\" counts a "
-        "fallback (\"did you mean…?\") as wrong, as a patient sees it. Crisis recall counts `crisis` and "
+        table(
+            ["Target", "Goal", "Ours", "Status", "Leads every reference?"],
+            [
+                [
+                    labels[k],
+                    f"≥ {pct(goal)}" if goal < 1 else "100%",
+                    pct(ours.safety[k]),
+                    verdict(ours.safety[k] >= goal),
+                    leads(results, k),
+                ]
+                for k, goal in TARGETS.items()
+            ],
+        ),
+        "",
+        "### Side by side (same split)",
+        "",
+        table(
+            ["", *[r.label for r in results]],
+            [[labels[k], *[pct(r.safety[k]) for r in results]] for k in safety]
+            + [
+                ["Held-out macro F1", *[pct(r.report.get("macro avg", {}).get("f1-score")) for r in results]],
+                ["Held-out questions sent to fallback", *[pct(r.safety["fallback_share"]) for r in results]],
+                ["Test conversations passed (`rasa test core`)", *[conversation(r.core) for r in results]],
+                ["Training time", *[f"{num(r.train_seconds, 0, ' s')} ({r.trained_note})" for r in results]],
+            ],
+        ),
+        "",
+        '`rasa test nlu` undoes fallback predictions and scores the top intent; "as answered" counts a '
+        'fallback ("did you mean…?") as wrong, as a patient sees it. Crisis recall counts `crisis` and '
         "`medical_emergency` as caught. Out-of-scope detection: held-out `out_of_scope` questions that got no FAQ "
         "answer (out_of_scope, nlu_fallback, clinic info, personal advice, request_human, or a crisis/emergency "
         "reply); the strict figure counts a crisis/emergency reply as a miss. The TF-IDF baseline "
         "has no fallback, so it always answers its top intent; the column beside it puts the same model "
         "inside our safety layers (the crisis guard with its 20% probability rule, and the fallback "
         "threshold), so the two columns separate the classifier from the price of the safety layers. "
-        "\"Right answer in the reply\" also counts an ordinary question that got the crisis reply "
-        "followed by its own answer (actions/safety.py).", "",
-        f"### Per intent, regression set {nlu_trial.FINAL_SET}.yml", "",
-        per_intent(results), "",
+        '"Right answer in the reply" also counts an ordinary question that got the crisis reply '
+        "followed by its own answer (actions/safety.py).",
+        "",
+        f"### Per intent, regression set {nlu_trial.FINAL_SET}.yml",
+        "",
+        per_intent(results),
+        "",
     ]
     if ours.misses.get("crisis"):
         lines += ["## Crisis messages we missed", "", table(["Message", "Predicted"], ours.misses["crisis"]), ""]
     if ours.misses.get("lookalikes"):
-        lines += ["## Look-alikes we forced to crisis", "", table(["Message", "Predicted"], ours.misses["lookalikes"]), ""]
+        lines += [
+            "## Look-alikes we forced to crisis",
+            "",
+            table(["Message", "Predicted"], ours.misses["lookalikes"]),
+            "",
+        ]
     if ours.errors:
-        rows = [[e["text"][:90], e["intent"], e["intent_prediction"]["name"], f"{e['intent_prediction']['confidence']:.2f}"]
-                for e in ours.errors]
-        lines += [f"## Held-out questions we got wrong ({len(rows)})", "", table(["Message", "Expected", "Predicted", "Conf."], rows), ""]
+        rows = [
+            [e["text"][:90], e["intent"], e["intent_prediction"]["name"], f"{e['intent_prediction']['confidence']:.2f}"]
+            for e in ours.errors
+        ]
+        lines += [
+            f"## Held-out questions we got wrong ({len(rows)})",
+            "",
+            table(["Message", "Expected", "Predicted", "Conf."], rows),
+            "",
+        ]
     lines += ["## Plots", ""]
     for r in results:
         for kind in ("confusion-matrix", "histogram"):
             name = f"evaluation-{r.name}-{kind}.png"
             lines.append(f"- {r.label}, {kind.replace('-', ' ')}: ![{name}]({name})")
     if curve:
-        lines += ["", f"Learning curve (Rasa's `rasa test nlu --config config.yml bench/configs/rasa_default.yml "
-                  f"--percentages {' '.join(args.percentages)} --runs 1`: an 80/20 split of data/nlu, not the held-out "
-                  f"set): ![learning curve]({curve.name})"]
-    lines += ["", "## Reproduce", "", "```", "make evaluate          # python -m bench.evaluate", "```",
-              "Rasa's raw outputs (intent_report.json, intent_errors.json, story reports) are in results/evaluation/.", ""]
+        lines += [
+            "",
+            f"Learning curve (Rasa's `rasa test nlu --config config.yml bench/configs/rasa_default.yml "
+            f"--percentages {' '.join(args.percentages)} --runs 1`: an 80/20 split of data/nlu, not the held-out "
+            f"set): ![learning curve]({curve.name})",
+        ]
+    lines += [
+        "",
+        "## Reproduce",
+        "",
+        "```",
+        "make evaluate          # python -m bench.evaluate",
+        "```",
+        "Rasa's raw outputs (intent_report.json, intent_errors.json, story reports) are in results/evaluation/.",
+        "",
+    ]
     return "\n".join(lines)
 
 
-def leads(results: List[Result], key: str) -> str:
+def leads(results: list[Result], key: str) -> str:
     if len(results) < 2:
         return "–"
     ours, best = results[0].safety[key], max(r.safety[key] for r in results[1:])
     return "yes" if ours > best else ("tied" if ours == best else f"no (best {pct(best)})")
 
 
-def conversation(core: Optional[Dict]) -> str:
+def conversation(core: dict | None) -> str:
     if not core or "conversation_accuracy" not in core:
         return "–"
     c = core["conversation_accuracy"]
     return f"{c['correct']}/{c['total']}"
 
 
-def per_intent(results: List[Result]) -> str:
+def per_intent(results: list[Result]) -> str:
     results = [r for r in results if r.name != "tfidf_safety"]  # same classifier as tfidf
     ours = results[0].report
     intents = sorted(k for k, v in ours.items() if isinstance(v, dict) and "support" in v and not k.endswith("avg"))
@@ -337,7 +472,9 @@ def per_intent(results: List[Result]) -> str:
     for intent in intents:
         o = ours[intent]
         others = [r.report.get(intent, {}).get("f1-score") for r in results[1:]]
-        rows.append([intent, o["support"], pct(o["precision"]), pct(o["recall"]), pct(o["f1-score"]), *map(pct, others)])
+        rows.append(
+            [intent, o["support"], pct(o["precision"]), pct(o["recall"]), pct(o["f1-score"]), *map(pct, others)]
+        )
     return table(["Intent", "n", "Precision", "Recall", "F1", *[f"F1 {r.label}" for r in results[1:]]], rows)
 
 

@@ -6,6 +6,7 @@ between messages comes from BENCH_THINK="min,max" seconds: "0,0" for the
 capacity shape, a few seconds for realistic patients.
 
 Environment: BENCH_CONVERSATIONS (a JSON list of lists of messages)."""
+
 import json
 import os
 import random
@@ -31,11 +32,10 @@ class Patient(FastHttpUser):
             if i:
                 self.wait()
             body = {"sender": sender, "message": text}
-            with self.client.post("/webhooks/rest/webhook", json=body, name="message",
-                                  catch_response=True) as response:
+            with self.client.post("/webhooks/rest/webhook", json=body, name="message", catch_response=True) as response:
                 try:
                     replies = response.json()
-                except Exception:  # noqa: BLE001 - any unreadable body is a failed request
+                except Exception:
                     response.failure("not JSON")
                     continue
                 if not isinstance(replies, list):

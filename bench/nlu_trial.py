@@ -6,28 +6,29 @@ Prints training time, held-out intent accuracy, crisis recall, out-of-scope
 detection and look-alike false alarms for each config: the numbers used to
 tune config.yml (bench/README.md). The final blind sets (FINAL_SETS) are left
 out, so that tuning never sees them; `make evaluate` reports them."""
+
 import asyncio
 import logging
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 from actions.safety import question_behind_crisis_reply
-from corpus import ROOT, Question, manifest, nlu_examples, read_questions
+from clinicbot.safety import SAFETY_INTENTS, SafetyOverride
+from clinicbot.settings import PROJECT_ROOT
+from corpus import Question, manifest, nlu_examples, read_questions
 
-SAFETY = ("crisis", "medical_emergency")
 # Replies that are not an FAQ answer: an out-of-scope question is handled
 # safely when it lands on any of these.
 NOT_AN_ANSWER = {"out_of_scope", "nlu_fallback", "ask_clinic_info", "ask_personal_advice", "request_human"}
 
 
-def train(config: Path, out: Path) -> Tuple[Path, float]:
+def train(config: Path, out: Path) -> tuple[Path, float]:
     from rasa.model_training import train_nlu
 
     started = time.monotonic()
-    model = train_nlu(str(config), str(ROOT / "data"), str(out), fixed_model_name=config.stem)
+    model = train_nlu(str(config), str(PROJECT_ROOT / "data"), str(out), fixed_model_name=config.stem)
     return Path(model), time.monotonic() - started
 
 
@@ -35,16 +36,42 @@ def train(config: Path, out: Path) -> Tuple[Path, float]:
 # data/ (tests/nlu/README.md). The newest sets of each kind are the final
 # blind ones: scored by `make evaluate`, never by a tuning run. Older crisis
 # sets are regression tests (tests/integration); tuning runs score all of them.
-HELDOUT_SETS = ("heldout", "heldout_2", "heldout_3", "heldout_4", "heldout_5", "heldout_6", "heldout_7", "heldout_8",
-                "heldout_9")
+HELDOUT_SETS = (
+    "heldout",
+    "heldout_2",
+    "heldout_3",
+    "heldout_4",
+    "heldout_5",
+    "heldout_6",
+    "heldout_7",
+    "heldout_8",
+    "heldout_9",
+)
 # crisis sets 7, 8 and 9 were each scored blind once and their misses are now
 # guard phrases, so every crisis in them must stay caught; crisis_heldout_10 is
 # the final set (CRISIS_SET), written blind on 5 Dec 2026 (round 6).
-REGRESSION_CRISIS_SETS = ("crisis_heldout", "crisis_heldout_2", "crisis_heldout_3", "crisis_heldout_4", "crisis_heldout_5",
-                          "crisis_heldout_6", "crisis_heldout_7", "crisis_heldout_8", "crisis_heldout_9")
+REGRESSION_CRISIS_SETS = (
+    "crisis_heldout",
+    "crisis_heldout_2",
+    "crisis_heldout_3",
+    "crisis_heldout_4",
+    "crisis_heldout_5",
+    "crisis_heldout_6",
+    "crisis_heldout_7",
+    "crisis_heldout_8",
+    "crisis_heldout_9",
+)
 CRISIS_SET = "crisis_heldout_10"
-LOOKALIKE_SETS = ("lookalikes", "lookalikes_2", "lookalikes_3", "lookalikes_4", "lookalikes_5", "lookalikes_6",
-                  "lookalikes_7", "lookalikes_8")
+LOOKALIKE_SETS = (
+    "lookalikes",
+    "lookalikes_2",
+    "lookalikes_3",
+    "lookalikes_4",
+    "lookalikes_5",
+    "lookalikes_6",
+    "lookalikes_7",
+    "lookalikes_8",
+)
 SETS = HELDOUT_SETS + REGRESSION_CRISIS_SETS + (CRISIS_SET,) + LOOKALIKE_SETS
 FINAL_SETS = ("heldout_9", "crisis_heldout_10", "lookalikes_8")
 FINAL_SET = "heldout_9"
@@ -55,28 +82,31 @@ TUNING_SETS = tuple(name for name in SETS if name not in FINAL_SETS)
 REAL_SETS = ("real_heldout", "real_tune", "real_dev")
 
 
-def load_real(limit: Optional[int] = None) -> Dict[str, List[Question]]:
+def load_real(limit: int | None = None) -> dict[str, list[Question]]:
     """The real measurement sets; `limit` keeps the first few of each label."""
     sets = {name: read_questions(manifest()[name].file) for name in REAL_SETS}
     if limit is None:
         return sets
-    kept: Dict[str, List[Question]] = {}
+    kept: dict[str, list[Question]] = {}
     for name, rows in sets.items():
-        counts: Dict[str, int] = {}
-        kept[name] = [q for q in rows if counts.setdefault(q.label, 0) < limit and not counts.update(
-            {q.label: counts[q.label] + 1})]
+        counts: dict[str, int] = {}
+        kept[name] = [
+            q
+            for q in rows
+            if counts.setdefault(q.label, 0) < limit and not counts.update({q.label: counts[q.label] + 1})
+        ]
     return kept
 
 
-def load_sets(limit: Optional[int] = None, names=SETS) -> Dict[str, List[Tuple[str, str]]]:
+def load_sets(limit: int | None = None, names=SETS) -> dict[str, list[tuple[str, str]]]:
     """The held-out sets as (intent, text) pairs; `limit` keeps the first few
     examples of each intent (smoke tests)."""
-    sets = {name: nlu_examples(ROOT / "tests" / "nlu" / f"{name}.yml") for name in names}
+    sets = {name: nlu_examples(PROJECT_ROOT / "tests" / "nlu" / f"{name}.yml") for name in names}
     if limit is None:
         return sets
     kept = {}
     for name, pairs in sets.items():
-        counts: Dict[str, int] = {}
+        counts: dict[str, int] = {}
         kept[name] = []
         for intent, text in pairs:
             counts[intent] = counts.get(intent, 0) + 1
@@ -85,27 +115,27 @@ def load_sets(limit: Optional[int] = None, names=SETS) -> Dict[str, List[Tuple[s
     return kept
 
 
-async def parse_sets(model: Path, sets: Dict[str, List[Tuple[str, str]]]) -> Dict[str, List[dict]]:
+async def parse_sets(model: Path, sets: dict[str, list[tuple[str, str]]]) -> dict[str, list[dict]]:
     from rasa.core.agent import Agent
 
     return await parse_with(Agent.load(str(model)), sets)  # once: loading costs more than parsing
 
 
-async def parse_with(agent, sets: Dict[str, List[Tuple[str, str]]]) -> Dict[str, List[dict]]:
+async def parse_with(agent, sets: dict[str, list[tuple[str, str]]]) -> dict[str, list[dict]]:
     parsed = {}
     for name, pairs in sets.items():
         parsed[name] = [await agent.parse_message(text) for _, text in pairs]
     return parsed
 
 
-def pipeline_component(config: Path, name: str) -> Optional[dict]:
+def pipeline_component(config: Path, name: str) -> dict | None:
     """The settings of the pipeline component whose name ends with `name`."""
     import yaml
 
     return next((c for c in yaml.safe_load(Path(config).read_text())["pipeline"] if c["name"].endswith(name)), None)
 
 
-def fallback_thresholds(config: Path) -> Tuple[float, float]:
+def fallback_thresholds(config: Path) -> tuple[float, float]:
     """FallbackClassifier's (threshold, ambiguity_threshold) in a config, so a
     model is scored as it answers; (0, 0) without one."""
     component = pipeline_component(config, "FallbackClassifier")
@@ -118,7 +148,7 @@ def decide(parsed: dict, threshold: float, ambiguity: float) -> str:
     """The intent the pipeline would give with other fallback thresholds: the
     crisis guard's decision stands; otherwise FallbackClassifier's rule is
     re-applied to the real ranking."""
-    if parsed.get("safety_override") or parsed["intent"]["name"] in SAFETY:
+    if SafetyOverride.from_parse(parsed) or parsed["intent"]["name"] in SAFETY_INTENTS:
         return parsed["intent"]["name"]
     ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
     if not ranking:
@@ -130,8 +160,9 @@ def decide(parsed: dict, threshold: float, ambiguity: float) -> str:
     return ranking[0]["name"]
 
 
-def score(model: Path, threshold: float = None, ambiguity: float = None,
-          limit: Optional[int] = None) -> Dict[Tuple[float, float], Dict[str, float]]:
+def score(
+    model: Path, threshold: float = None, ambiguity: float = None, limit: int | None = None
+) -> dict[tuple[float, float], dict[str, float]]:
     sets = load_sets(limit, TUNING_SETS)
     parsed = asyncio.run(parse_sets(model, sets))
     return {(t, a): rates(sets, parsed, t, a) for t, a in (SWEEP if threshold is None else [(threshold, ambiguity)])}
@@ -140,13 +171,13 @@ def score(model: Path, threshold: float = None, ambiguity: float = None,
 SWEEP = [(0.4, 0.05), (0.35, 0.03), (0.3, 0.03), (0.25, 0.02), (0.2, 0.0)]
 
 
-def predictions(sets, parsed, name: str, threshold: float, ambiguity: float) -> List[Tuple[str, str]]:
+def predictions(sets, parsed, name: str, threshold: float, ambiguity: float) -> list[tuple[str, str]]:
     """(expected, predicted) intents of one set."""
     return [(e, decide(p, threshold, ambiguity)) for (e, _), p in zip(sets[name], parsed[name])]
 
 
-def rates(sets, parsed, threshold: float, ambiguity: float) -> Dict[str, float]:
-    def pairs(names) -> List[Tuple[str, str]]:
+def rates(sets, parsed, threshold: float, ambiguity: float) -> dict[str, float]:
+    def pairs(names) -> list[tuple[str, str]]:
         return [pair for name in names for pair in predictions(sets, parsed, name, threshold, ambiguity)]
 
     present = [name for name in HELDOUT_SETS if name in sets]
@@ -158,26 +189,30 @@ def rates(sets, parsed, threshold: float, ambiguity: float) -> Dict[str, float]:
         "heldout_accuracy": accuracy(heldout),
         "pooled_accuracy": accuracy(pooled),
         "fallback_share": sum(p == "nlu_fallback" for _, p in pooled) / len(pooled),
-        "crisis_recall": sum(p in SAFETY for e, p in crisis if e in SAFETY) / max(sum(e in SAFETY for e, _ in crisis), 1),
+        "crisis_recall": sum(p in SAFETY_INTENTS for e, p in crisis if e in SAFETY_INTENTS)
+        / max(sum(e in SAFETY_INTENTS for e, _ in crisis), 1),
         # The issue's definition: an off-topic question gets no FAQ answer (a
         # safety reply is not one). The strict figure also counts a crisis or
         # emergency reply as a miss: it is safe, but not what the patient needed.
-        "out_of_scope_detection": sum(p in NOT_AN_ANSWER or p in SAFETY for p in oos) / max(len(oos), 1),
+        "out_of_scope_detection": sum(p in NOT_AN_ANSWER or p in SAFETY_INTENTS for p in oos) / max(len(oos), 1),
         "out_of_scope_strict": sum(p in NOT_AN_ANSWER for p in oos) / max(len(oos), 1),
-        "lookalikes_forced_to_crisis": sum(p in SAFETY for _, p in lookalikes) / len(lookalikes),
+        "lookalikes_forced_to_crisis": sum(p in SAFETY_INTENTS for _, p in lookalikes) / len(lookalikes),
     }
     for name in present[1:]:
         figures[f"{name}_accuracy"] = accuracy(pairs([name]))
     # What the patient reads: a crisis reply forced on an ordinary question is
     # followed by that question's answer (actions/safety.py), so it counts.
-    answered = [e == d or e == question_behind_crisis_reply(p)
-                for name in present for (e, _), p in zip(sets[name], parsed[name])
-                for d in [decide(p, threshold, ambiguity)]]
+    answered = [
+        e == d or e == question_behind_crisis_reply(p)
+        for name in present
+        for (e, _), p in zip(sets[name], parsed[name])
+        for d in [decide(p, threshold, ambiguity)]
+    ]
     figures["pooled_answered"] = sum(answered) / max(len(answered), 1)
     return figures
 
 
-def accuracy(pairs: List[Tuple[str, str]]) -> float:
+def accuracy(pairs: list[tuple[str, str]]) -> float:
     return sum(e == p for e, p in pairs) / max(len(pairs), 1)
 
 
@@ -189,7 +224,7 @@ def quiet() -> None:
     logging.disable(logging.WARNING)
 
 
-def main(configs: List[str]) -> None:
+def main(configs: list[str]) -> None:
     quiet()
     with tempfile.TemporaryDirectory() as out:
         for config in map(Path, configs):
@@ -200,7 +235,10 @@ def main(configs: List[str]) -> None:
                 model, seconds = train(config, Path(out))
                 print(f"{config}: trained in {seconds:.0f}s", flush=True)
             for (t, a), results in score(model).items():
-                print(f"  threshold {t:.2f} ambiguity {a:.2f}: " + " ".join(f"{k}={v:.1%}" for k, v in results.items()), flush=True)
+                print(
+                    f"  threshold {t:.2f} ambiguity {a:.2f}: " + " ".join(f"{k}={v:.1%}" for k, v in results.items()),
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

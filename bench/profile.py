@@ -1,19 +1,21 @@
 """Where the Rasa server's time goes under load: py-spy samples (from
 .venv-bench) taken while 10 patients chat without pause, grouped by stage."""
+
 import re
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Tuple
 
 from bench import load
 
 # Checked in order against a whole stack: the first match names the stage.
 STAGES = [
     ("tracker store (SQL)", ("tracker_store.py", "sqlalchemy", "sqlite")),
-    ("NLU pipeline", ("rasa/nlu/", "crisis_guard.py", "linear_classifier.py", "sentence_encoder.py",
-                      "tensorflow", "keras")),
+    (
+        "NLU pipeline",
+        ("rasa/nlu/", "crisis_guard.py", "linear_classifier.py", "sentence_encoder.py", "tensorflow", "keras"),
+    ),
     ("dialogue policies", ("rasa/core/policies/",)),
     ("responses and actions", ("rasa/core/nlg", "clinicbot/nlg.py", "rasa/core/actions/")),
     ("model graph plumbing", ("rasa/engine/",)),
@@ -25,20 +27,35 @@ _LINE = re.compile(r":\d+\)$")  # "parse (rasa/core/agent.py:123)" -> "parse (ra
 
 @dataclass
 class Profile:
-    samples: int                          # busy samples (the shares are of these)
-    idle: int                             # samples of the event loop waiting
-    stages: List[Tuple[str, float]]       # stage, share of samples
-    functions: List[Tuple[str, float]]    # rasa/clinicbot function, inclusive share
+    samples: int  # busy samples (the shares are of these)
+    idle: int  # samples of the event loop waiting
+    stages: list[tuple[str, float]]  # stage, share of samples
+    functions: list[tuple[str, float]]  # rasa/clinicbot function, inclusive share
     raw: Path
 
 
 def record(pid: int, url: str, conversations_file: Path, seconds: int, out: Path) -> Profile:
     raw = out / "bench" / "profile-ours.txt"
     raw.parent.mkdir(parents=True, exist_ok=True)
-    spy = subprocess.Popen([str(load.BENCH_VENV / "bin" / "py-spy"), "record", "--pid", str(pid),
-                            "--duration", str(seconds), "--rate", "100", "--format", "raw",
-                            "--nonblocking", "--output", str(raw)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    spy = subprocess.Popen(
+        [
+            str(load.BENCH_VENV / "bin" / "py-spy"),
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(seconds),
+            "--rate",
+            "100",
+            "--format",
+            "raw",
+            "--nonblocking",
+            "--output",
+            str(raw),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     load.run(load.Phase("profile", 10, seconds, (0, 0)), url, conversations_file, out / "bench" / "profile")
     _, error = spy.communicate(timeout=seconds + 60)
     if spy.returncode or not raw.exists():

@@ -13,10 +13,12 @@ Each question falls in one category by its label:
   emergency reply comes.
 A crisis or emergency reply to anything but a crisis is also counted as a
 false alarm, whatever the category."""
-from collections import Counter, defaultdict
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from clinicbot.topics import ABOUT_SUICIDE, CLINIC_TOPICS, FAQ_TOPICS, HONEST_REPLIES, SAFETY_INTENTS
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+
+from clinicbot.safety import ABOUT_SUICIDE, SAFETY_INTENTS, SafetyOverride
+from clinicbot.topics import CLINIC_TOPICS, FAQ_TOPICS, HONEST_REPLIES
 from corpus import DEV_LABELS, Question
 
 CATEGORIES = ("answerable", "unanswerable", "crisis", "about_suicide", "lookalike", "other")
@@ -60,7 +62,7 @@ def is_right(label: str, decided: str, vocabulary: str = "project") -> bool:
     return decided == label
 
 
-def figures(questions: Sequence[Question], decided: Sequence[str], vocabulary: str = "project") -> Dict[str, float]:
+def figures(questions: Sequence[Question], decided: Sequence[str], vocabulary: str = "project") -> dict[str, float]:
     """Share right per category, overall and per source kind, and false alarms."""
     right, total = Counter(), Counter()
     alarms, harmless = Counter(), Counter()
@@ -80,15 +82,20 @@ def figures(questions: Sequence[Question], decided: Sequence[str], vocabulary: s
     return out
 
 
-def misses(questions: Sequence[Question], decided: Sequence[str], vocabulary: str = "project") -> List[Tuple[str, str, str, str]]:
+def misses(
+    questions: Sequence[Question], decided: Sequence[str], vocabulary: str = "project"
+) -> list[tuple[str, str, str, str]]:
     """(category, label, decided, text) of every question not answered right."""
-    return [(category(q.label, vocabulary), q.label, d, q.text) for q, d in zip(questions, decided)
-            if not is_right(q.label, d, vocabulary)]
+    return [
+        (category(q.label, vocabulary), q.label, d, q.text)
+        for q, d in zip(questions, decided)
+        if not is_right(q.label, d, vocabulary)
+    ]
 
 
-def confusion(questions: Sequence[Question], decided: Sequence[str]) -> Dict[str, Counter]:
+def confusion(questions: Sequence[Question], decided: Sequence[str]) -> dict[str, Counter]:
     """Among the clinic topics: what each was answered with."""
-    table: Dict[str, Counter] = defaultdict(Counter)
+    table: dict[str, Counter] = defaultdict(Counter)
     for q, d in zip(questions, decided):
         if q.label in CLINIC_TOPICS:
             table[q.label][d] += 1
@@ -98,21 +105,21 @@ def confusion(questions: Sequence[Question], decided: Sequence[str]) -> Dict[str
 def safety_score(parsed: dict) -> float:
     """The classifier's own crisis + emergency probability for a message,
     before the crisis guard (which keeps it in safety_override)."""
-    override = parsed.get("safety_override") or {}
-    if "model_scores" in override:
-        return float(sum(override["model_scores"].values()))
+    override = SafetyOverride.from_parse(parsed)
+    if override is not None:
+        return override.model_safety_score
     scores = {r["name"]: r["confidence"] for r in parsed.get("intent_ranking", [])}
     return float(sum(scores.get(name, 0.0) for name in SAFETY_INTENTS))
 
 
 def fired_by_rule(parsed: dict) -> bool:
-    override = parsed.get("safety_override") or {}
-    rule = override.get("rule")
-    return bool(rule) and rule != "model_probability"
+    override = SafetyOverride.from_parse(parsed)
+    return override is not None and not override.by_model
 
 
-def precision_recall(questions: Sequence[Question], parsed: Sequence[dict],
-                     thresholds: Iterable[float]) -> List[Dict[str, float]]:
+def precision_recall(
+    questions: Sequence[Question], parsed: Sequence[dict], thresholds: Iterable[float]
+) -> list[dict[str, float]]:
     """The safety decision at each threshold: a message gets a crisis or
     emergency reply when a deterministic rule fired, or the classifier gives
     crisis + emergency at least the threshold (or its top intent is one)."""
@@ -120,21 +127,27 @@ def precision_recall(questions: Sequence[Question], parsed: Sequence[dict],
     truth = [category(q.label) == "crisis" for q in questions]
     lookalike = [category(q.label) == "lookalike" for q in questions]
     for t in thresholds:
-        flagged = [fired_by_rule(p) or safety_score(p) >= t or top_model_intent(p) in SAFETY_INTENTS
-                   for p in parsed]
+        flagged = [fired_by_rule(p) or safety_score(p) >= t or top_model_intent(p) in SAFETY_INTENTS for p in parsed]
         tp = sum(f and y for f, y in zip(flagged, truth))
         fp = sum(f and not y for f, y in zip(flagged, truth))
         fn = sum(y and not f for f, y in zip(flagged, truth))
         la = sum(f and y for f, y in zip(flagged, lookalike))
-        points.append({"threshold": t, "precision": tp / max(tp + fp, 1), "recall": tp / max(tp + fn, 1),
-                       "false_alarms": fp, "lookalike_alarms": la / max(sum(lookalike), 1),
-                       "missed": fn})
+        points.append(
+            {
+                "threshold": t,
+                "precision": tp / max(tp + fp, 1),
+                "recall": tp / max(tp + fn, 1),
+                "false_alarms": fp,
+                "lookalike_alarms": la / max(sum(lookalike), 1),
+                "missed": fn,
+            }
+        )
     return points
 
 
-def top_model_intent(parsed: dict) -> Optional[str]:
-    override = parsed.get("safety_override") or {}
-    if override:
-        return override.get("model_intent")
+def top_model_intent(parsed: dict) -> str | None:
+    override = SafetyOverride.from_parse(parsed)
+    if override is not None:
+        return override.model_intent
     ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
     return ranking[0]["name"] if ranking else parsed.get("intent", {}).get("name")

@@ -2,11 +2,12 @@
 
     python -m bench.soak --minutes 10          (`make soak`; SOAK_MINUTES=1 for a quick look)
 
-Starts its own cluster (clinicbot/cluster.py) on free ports against a
+Starts its own cluster (launcher/cluster.py) on free ports against a
 database of its own (dropped afterwards), sends conversations through nginx
 at a steady rate, samples the resident memory of every service each
 --sample seconds, and writes results/soak/soak-<time>.json and .csv. Exits 1
 if any message failed."""
+
 import argparse
 import csv
 import json
@@ -19,14 +20,19 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Dict, List
 
-from clinicbot import cluster as clusters
-from clinicbot import servers
+from clinicbot.settings import PROJECT_ROOT
+from launcher import cluster as clusters
+from launcher import servers
 
-ROOT = servers.ROOT
-QUESTIONS = ["how fast does ketamine work?", "and for SSRIs?", "what are the side effects of ketamine?",
-             "is ketamine addictive?", "how is ketamine given?", "thanks"]
+QUESTIONS = [
+    "how fast does ketamine work?",
+    "and for SSRIs?",
+    "what are the side effects of ketamine?",
+    "is ketamine addictive?",
+    "how is ketamine given?",
+    "thanks",
+]
 
 
 def group_rss_mb(pid: int) -> float:
@@ -48,8 +54,11 @@ def group_rss_mb(pid: int) -> float:
 
 
 def send(url: str, sender: str, text: str):
-    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", headers={"Content-Type": "application/json"},
-                                     data=json.dumps({"sender": sender, "message": text}).encode())
+    request = urllib.request.Request(
+        f"{url}/webhooks/rest/webhook",
+        headers={"Content-Type": "application/json"},
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as reply:
             body = json.loads(reply.read() or b"null")
@@ -60,7 +69,7 @@ def send(url: str, sender: str, text: str):
         return 0, str(error)
 
 
-def main(argv: List[str] = None) -> int:
+def main(argv: list[str] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--rate", type=float, default=8, help="messages per second in all (default 8)")
@@ -70,11 +79,14 @@ def main(argv: List[str] = None) -> int:
 
     db_name = f"clinicbot_soak_{uuid.uuid4().hex[:8]}"
     action_port = servers.free_port()
-    env = {**servers.default_env(action_port=action_port),
-           "TRACKER_DB_URL": f"postgresql://postgres@127.0.0.1:5432/{db_name}", "LOCK_STORE_TYPE": clusters.LOCK_STORE}
+    env = {
+        **servers.default_env(action_port=action_port),
+        "TRACKER_DB_URL": f"postgresql://postgres@127.0.0.1:5432/{db_name}",
+        "LOCK_STORE_TYPE": clusters.LOCK_STORE,
+    }
     var = Path(tempfile.mkdtemp(prefix="soak-"))
     cluster = clusters.Cluster(env, var, servers.free_port(), [servers.free_port(), servers.free_port()], action_port)
-    stats: Dict[str, object] = {"sent": 0, "ok": 0, "errors": {}, "latencies": [], "error_samples": []}
+    stats: dict[str, object] = {"sent": 0, "ok": 0, "errors": {}, "latencies": [], "error_samples": []}
     lock, stop = threading.Lock(), threading.Event()
     interval = args.workers / args.rate  # each worker's pace
 
@@ -98,16 +110,21 @@ def main(argv: List[str] = None) -> int:
                         key = f"{status} {problem[:60]}"
                         stats["errors"][key] = stats["errors"].get(key, 0) + 1
                         if len(stats["error_samples"]) < 20:
-                            stats["error_samples"].append({"sender": sender, "text": text, "status": status,
-                                                           "problem": problem})
+                            stats["error_samples"].append(
+                                {"sender": sender, "text": text, "status": status, "problem": problem}
+                            )
                 stop.wait(max(0.0, interval - took))
 
     samples = []
     try:
         print(f"Starting the cluster (logs in {var})…", flush=True)
         cluster.start(report=lambda line: print(line, flush=True))
-        names = {"actions": cluster.actions, "rasa-1": cluster.rasa[0], "rasa-2": cluster.rasa[1],
-                 "nginx": cluster.nginx}
+        names = {
+            "actions": cluster.actions,
+            "rasa-1": cluster.rasa[0],
+            "rasa-2": cluster.rasa[1],
+            "nginx": cluster.nginx,
+        }
         threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(args.workers)]
         began = time.monotonic()
         for thread in threads:
@@ -116,8 +133,12 @@ def main(argv: List[str] = None) -> int:
         while True:
             elapsed = time.monotonic() - began
             with lock:
-                row = {"seconds": round(elapsed), "sent": stats["sent"], "ok": stats["ok"],
-                       "errors": sum(stats["errors"].values())}
+                row = {
+                    "seconds": round(elapsed),
+                    "sent": stats["sent"],
+                    "ok": stats["ok"],
+                    "errors": sum(stats["errors"].values()),
+                }
             row.update({name: group_rss_mb(s.process.pid) for name, s in names.items()})
             samples.append(row)
             print("  " + "  ".join(f"{k}={v}" for k, v in row.items()), flush=True)
@@ -133,18 +154,32 @@ def main(argv: List[str] = None) -> int:
         cluster.stop()
         try:
             clusters.drop_database(env["TRACKER_DB_URL"])
-        except Exception as error:  # noqa: BLE001 - report, the figures matter more
+        except Exception as error:
             print(f"Could not drop {db_name}: {error}", file=sys.stderr)
 
     latencies = sorted(stats["latencies"]) or [0.0]
     pick = lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000)  # noqa: E731
-    memory = {name: {"first_mb": samples[0][name], "last_mb": samples[-1][name],
-                     "max_mb": max(s[name] for s in samples)} for name in names} if samples else {}
-    report = {"minutes": args.minutes, "rate_per_s": args.rate, "sent": stats["sent"], "ok": stats["ok"],
-              "errors": stats["errors"], "error_samples": stats["error_samples"],
-              "latency_ms": {"p50": pick(0.5), "p95": pick(0.95), "max": round(latencies[-1] * 1000)},
-              "memory": memory, "dead_services": dead, "samples": samples}
-    out = ROOT / "results" / "soak"
+    memory = (
+        {
+            name: {"first_mb": samples[0][name], "last_mb": samples[-1][name], "max_mb": max(s[name] for s in samples)}
+            for name in names
+        }
+        if samples
+        else {}
+    )
+    report = {
+        "minutes": args.minutes,
+        "rate_per_s": args.rate,
+        "sent": stats["sent"],
+        "ok": stats["ok"],
+        "errors": stats["errors"],
+        "error_samples": stats["error_samples"],
+        "latency_ms": {"p50": pick(0.5), "p95": pick(0.95), "max": round(latencies[-1] * 1000)},
+        "memory": memory,
+        "dead_services": dead,
+        "samples": samples,
+    }
+    out = PROJECT_ROOT / "results" / "soak"
     out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (out / f"soak-{stamp}.json").write_text(json.dumps(report, indent=2))
@@ -152,11 +187,13 @@ def main(argv: List[str] = None) -> int:
         writer = csv.DictWriter(handle, fieldnames=list(samples[0]) if samples else ["seconds"])
         writer.writeheader()
         writer.writerows(samples)
-    print(f"\nSent {report['sent']}, answered {report['ok']}, errors {sum(stats['errors'].values())} "
-          f"{stats['errors'] or ''}\nLatency p50 {report['latency_ms']['p50']} ms, p95 {report['latency_ms']['p95']} "
-          f"ms\nMemory (MB, first → last, max): " + "; ".join(
-              f"{n} {m['first_mb']} → {m['last_mb']} ({m['max_mb']})" for n, m in memory.items()) +
-          f"\nWritten: results/soak/soak-{stamp}.json and .csv")
+    print(
+        f"\nSent {report['sent']}, answered {report['ok']}, errors {sum(stats['errors'].values())} "
+        f"{stats['errors'] or ''}\nLatency p50 {report['latency_ms']['p50']} ms, p95 {report['latency_ms']['p95']} "
+        f"ms\nMemory (MB, first → last, max): "
+        + "; ".join(f"{n} {m['first_mb']} → {m['last_mb']} ({m['max_mb']})" for n, m in memory.items())
+        + f"\nWritten: results/soak/soak-{stamp}.json and .csv"
+    )
     return 1 if stats["errors"] or dead else 0
 
 

@@ -3,6 +3,7 @@
 A model is kept under results/models/ with its training time, keyed by a hash
 of its config, domain, data and Rasa version: `make evaluate` and `make bench`
 then share one training, and a change to any input trains again."""
+
 import hashlib
 import json
 import subprocess
@@ -10,33 +11,32 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import List
 
-from clinicbot import servers
-from corpus import ROOT
+from clinicbot.settings import PROJECT_ROOT
+from launcher import servers
 
 # Rasa's default config (DIET with a transformer, TED, UnexpecTED) took 17
 # minutes on 2,700 examples and more than 30 on 3,500 longer ones on the
 # 2-core machine; the timeout only catches a training that hangs.
 TRAINING_TIMEOUT = 3 * 60 * 60
 
-MODELS = ROOT / "results" / "models"
+MODELS = PROJECT_ROOT / "results" / "models"
 
 
 @dataclass
 class Trained:
     name: str
     path: Path
-    seconds: float      # wall time of `rasa train`, process start to model written
-    trained_at: str     # when that training ran (UTC)
-    cached: bool        # reused from an earlier run with the same inputs
+    seconds: float  # wall time of `rasa train`, process start to model written
+    trained_at: str  # when that training ran (UTC)
+    cached: bool  # reused from an earlier run with the same inputs
 
     @property
     def megabytes(self) -> float:
         return self.path.stat().st_size / 1e6
 
 
-def fingerprint(paths: List[Path]) -> str:
+def fingerprint(paths: list[Path]) -> str:
     import rasa
 
     digest = hashlib.sha256(rasa.__version__.encode())
@@ -48,21 +48,48 @@ def fingerprint(paths: List[Path]) -> str:
     return digest.hexdigest()[:12]
 
 
-def train(name: str, config: Path, domain: Path = ROOT / "domain.yml", data: Path = ROOT / "data",
-          out: Path = MODELS, reuse: bool = True, log: Path = None) -> Trained:
+def train(
+    name: str,
+    config: Path,
+    domain: Path = PROJECT_ROOT / "domain.yml",
+    data: Path = PROJECT_ROOT / "data",
+    out: Path = MODELS,
+    reuse: bool = True,
+    log: Path = None,
+) -> Trained:
     key = f"{name}-{fingerprint([config, domain, data])}"
     model, meta = out / f"{key}.tar.gz", out / f"{key}.json"
     if reuse and model.exists() and meta.exists():
         recorded = json.loads(meta.read_text())
         return Trained(name, model, recorded["seconds"], recorded["trained_at"], cached=True)
     out.mkdir(parents=True, exist_ok=True)
-    command = [str(servers.VENV_BIN / "rasa"), "train", "--config", str(config), "--domain", str(domain),
-               "--data", str(data), "--out", str(out), "--fixed-model-name", key, "--force", "--quiet"]
+    command = [
+        str(servers.VENV_BIN / "rasa"),
+        "train",
+        "--config",
+        str(config),
+        "--domain",
+        str(domain),
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--fixed-model-name",
+        key,
+        "--force",
+        "--quiet",
+    ]
     log = log or out / f"{key}.log"
     started = time.monotonic()
     with open(log, "wb") as handle:
-        done = subprocess.run(command, cwd=ROOT, env=servers.default_env(), stdout=handle,
-                              stderr=subprocess.STDOUT, timeout=TRAINING_TIMEOUT)
+        done = subprocess.run(
+            command,
+            cwd=PROJECT_ROOT,
+            env=servers.default_env(),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            timeout=TRAINING_TIMEOUT,
+        )
     seconds = time.monotonic() - started
     if done.returncode or not model.exists():
         raise RuntimeError(f"rasa train {config} failed; see {log}")

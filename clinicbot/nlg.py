@@ -8,18 +8,20 @@
    answered with the clinic's own text from clinic.yml when it wrote one;
    otherwise the domain's honest reply names the topic.
 5. A crisis or emergency reply that only the classifier's probability
-   triggered (no crisis or emergency words; clinicbot/crisis_guard.py) checks
+   triggered (no crisis or emergency words; clinicbot/nlu/crisis_guard.py) checks
    in instead of assuming the worst: the same steps, worded for a message that
    may have been misread.
 
 Enabled in endpoints.yml as `nlg: type: clinicbot.nlg.ClinicNLG`."""
-from typing import Any, Dict, List, Optional, Text
 
-from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from typing import Any
+
 from rasa.core.nlg.interpolator import interpolate_text
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from clinicbot import settings
+from clinicbot.safety import SafetyOverride
 from clinicbot.topics import CLINIC_RESPONSES, FAQ_RESPONSES, FAQ_TOPICS, clinic_answer_key
 
 FEEDBACK_BUTTONS = [
@@ -28,9 +30,8 @@ FEEDBACK_BUTTONS = [
 ]
 SUGGESTIONS = 2
 # The gentler reply when only the classifier's probability said crisis or
-# emergency (clinicbot/crisis_guard.py), not the patient's words.
-CHECK_IN = {"utter_crisis": "utter_crisis_check_in",
-            "utter_medical_emergency": "utter_medical_emergency_check_in"}
+# emergency (clinicbot/nlu/crisis_guard.py), not the patient's words.
+CHECK_IN = {"utter_crisis": "utter_crisis_check_in", "utter_medical_emergency": "utter_medical_emergency_check_in"}
 
 
 class ClinicNLG(TemplatedNaturalLanguageGenerator):
@@ -40,16 +41,17 @@ class ClinicNLG(TemplatedNaturalLanguageGenerator):
 
     async def generate(
         self,
-        utter_action: Text,
+        utter_action: str,
         tracker: DialogueStateTracker,
-        output_channel: Text,
+        output_channel: str,
         **kwargs: Any,
-    ) -> Optional[Dict[Text, Any]]:
+    ) -> dict[str, Any] | None:
         if utter_action in CHECK_IN and only_probability_said_crisis(tracker):
             utter_action = CHECK_IN[utter_action]
         values = {**tracker.current_slot_values(), **settings.response_values()}
         message = clinic_written(utter_action, values) or self.generate_from_slots(
-            utter_action, values, output_channel, **kwargs)
+            utter_action, values, output_channel, **kwargs
+        )
         if message is None:
             return None
         if utter_action in FAQ_RESPONSES or utter_action in CLINIC_RESPONSES:
@@ -60,7 +62,7 @@ class ClinicNLG(TemplatedNaturalLanguageGenerator):
         return message
 
 
-def clinic_written(utter_action: Text, values: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
+def clinic_written(utter_action: str, values: dict[str, Any]) -> dict[str, Any] | None:
     """The clinic's own answer for a topic the articles don't cover, if any."""
     intent = CLINIC_RESPONSES.get(utter_action)
     text = settings.clinic_answers().get(clinic_answer_key(intent)) if intent else None
@@ -70,11 +72,11 @@ def clinic_written(utter_action: Text, values: Dict[Text, Any]) -> Optional[Dict
 
 
 def only_probability_said_crisis(tracker: DialogueStateTracker) -> bool:
-    override = (tracker.latest_message.parse_data or {}).get("safety_override") if tracker.latest_message else None
-    return bool(override) and override.get("rule") == "model_probability"
+    override = SafetyOverride.from_parse(tracker.latest_message.parse_data) if tracker.latest_message else None
+    return bool(override and override.by_model)
 
 
-def suggestion_buttons(intent_ranking: List[Dict[str, Any]]) -> List[Dict[str, str]]:
+def suggestion_buttons(intent_ranking: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Buttons for the likeliest FAQ topics, best first."""
     topics = [entry.get("name") for entry in intent_ranking if entry.get("name") in FAQ_TOPICS]
     return [{"title": FAQ_TOPICS[name], "payload": f"/{name}"} for name in topics[:SUGGESTIONS]]

@@ -1,10 +1,11 @@
 """The clinic's own details, read once from clinic.yml.
 
 CLINIC_CONFIG may point at another file (a second clinic, or a test)."""
+
 import functools
 import os
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import yaml
 
@@ -12,14 +13,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = PROJECT_ROOT / "clinic.yml"
 
 
-@functools.lru_cache(maxsize=None)
-def load(path: str = "") -> Dict[str, Any]:
+@functools.cache
+def load(path: str = "") -> dict[str, Any]:
     chosen = Path(path or os.environ.get("CLINIC_CONFIG") or DEFAULT_PATH)
     with chosen.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle) or {}
 
 
-def response_values() -> Dict[str, str]:
+def response_values() -> dict[str, str]:
     """The placeholders that responses may use, e.g. {clinic_phone}."""
     settings = load()
     clinic = settings.get("clinic", {})
@@ -37,13 +38,13 @@ def response_values() -> Dict[str, str]:
     }
 
 
-def clinic_answers() -> Dict[str, str]:
+def clinic_answers() -> dict[str, str]:
     """The clinic's own answers per topic (clinic.yml `answers:`), by key."""
     answers = load().get("answers") or {}
     return {str(key): str(text).strip() for key, text in answers.items() if text and str(text).strip()}
 
 
-def allowed_origins() -> List[str]:
+def allowed_origins() -> list[str]:
     from_env = os.environ.get("CLINIC_ALLOWED_ORIGINS")
     if from_env:
         return [origin.strip() for origin in from_env.split(",") if origin.strip()]

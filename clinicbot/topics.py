@@ -11,10 +11,11 @@ the tests. Every topic is one intent, answered by utter_<intent without ask_>.
   the clinic's contact (clinicbot/nlg.py).
 - Safety: the asker's own crisis or an emergency, and talk *about* suicide,
   which is informational (988 first, no crisis wording)."""
-from typing import Dict, Optional
+
+from clinicbot.safety import ABOUT_SUICIDE
 
 # intent -> a short title a patient would recognise on a button
-FAQ_TOPICS: Dict[str, str] = {
+FAQ_TOPICS: dict[str, str] = {
     "ask_overview": "How ketamine differs from antidepressants",
     "ask_depression": "What depression is",
     "ask_mechanism": "How each treatment works in the brain",
@@ -35,7 +36,7 @@ FAQ_TOPICS: Dict[str, str] = {
 }
 
 # intent -> title; the key of its answer in clinic.yml is the intent without ask_.
-CLINIC_TOPICS: Dict[str, str] = {
+CLINIC_TOPICS: dict[str, str] = {
     "ask_session": "What a session is like",
     "ask_preparation": "Getting ready for a visit",
     "ask_after_session": "Driving and work after a session",
@@ -47,31 +48,26 @@ CLINIC_TOPICS: Dict[str, str] = {
     "ask_therapy": "Therapy alongside ketamine",
 }
 
-CRISIS = "crisis"
-EMERGENCY = "medical_emergency"
-ABOUT_SUICIDE = "ask_about_suicide"
-# Intents whose replies must come first and must never be second-guessed.
-SAFETY_INTENTS = (CRISIS, EMERGENCY)
 
 # Replies that answer no topic: an unanswerable question handled honestly
 # lands on one of these (or on its own clinic topic).
 HONEST_REPLIES = ("out_of_scope", "ask_personal_advice", "ask_clinic_info", "request_human", "nlu_fallback")
 
 
-def response_for(intent: str) -> Optional[str]:
+def response_for(intent: str) -> str | None:
     """utter_onset for ask_onset; None for anything that is not a topic."""
     if intent not in FAQ_TOPICS and intent not in CLINIC_TOPICS:
         return None
-    return "utter_" + intent[len("ask_"):]
+    return "utter_" + intent[len("ask_") :]
 
 
 def clinic_answer_key(intent: str) -> str:
     """The key under `answers:` in clinic.yml: ask_cost -> cost."""
-    return intent[len("ask_"):]
+    return intent[len("ask_") :]
 
 
 FAQ_RESPONSES = {response_for(intent): intent for intent in FAQ_TOPICS}
 CLINIC_RESPONSES = {response_for(intent): intent for intent in CLINIC_TOPICS}
 
 # Every topic a patient can ask about, for the staff console's charts and filters.
-ALL_TOPICS: Dict[str, str] = {**FAQ_TOPICS, **CLINIC_TOPICS, ABOUT_SUICIDE: "Questions about suicide"}
+ALL_TOPICS: dict[str, str] = {**FAQ_TOPICS, **CLINIC_TOPICS, ABOUT_SUICIDE: "Questions about suicide"}

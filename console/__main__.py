@@ -1,19 +1,19 @@
 """`python -m console <command>`: the console's operations in a terminal.
 
-  serve         run the web console (waitress) on 127.0.0.1:8081
-  create-user   add a staff account (the password is asked for, never an argument)
-  list          conversations, newest first, with the same filters as the page
-  show          one transcript (recorded in the access log)
-  export        conversations as CSV or JSON Lines
-  inbox-export  corrected training examples as a Rasa NLU YAML file
-  purge         delete conversations older than the retention period"""
+serve         run the web console (waitress) on 127.0.0.1:8081
+create-user   add a staff account (the password is asked for, never an argument)
+list          conversations, newest first, with the same filters as the page
+show          one transcript (recorded in the access log)
+export        conversations as CSV or JSON Lines
+inbox-export  corrected training examples as a Rasa NLU YAML file
+purge         delete conversations older than the retention period"""
+
 import argparse
 import getpass
 import logging
 import os
 import sys
 import time
-from typing import List, Optional
 
 from console import auth, db, exports, index, queries, retention
 from console import settings as console_settings
@@ -21,8 +21,16 @@ from console.index import FLAGS
 
 
 def _filters(args: argparse.Namespace) -> queries.Filters:
-    return queries.Filters.from_args({"from": args.date_from or "", "to": args.date_to or "", "flag": args.flag or "",
-                                      "intent": args.intent or "", "status": args.status or "", "q": args.q or ""})
+    return queries.Filters.from_args(
+        {
+            "from": args.date_from or "",
+            "to": args.date_to or "",
+            "flag": args.flag or "",
+            "intent": args.intent or "",
+            "status": args.status or "",
+            "q": args.q or "",
+        }
+    )
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
@@ -38,10 +46,13 @@ def _who() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _log_access(engine, action: str, sender_id: Optional[str] = None, detail: str = "") -> None:
+def _log_access(engine, action: str, sender_id: str | None = None, detail: str = "") -> None:
     with engine.begin() as conn:
-        conn.execute(db.access_log.insert().values(username=_who(), action=action, sender_id=sender_id,
-                                                   detail=detail, at=time.time()))
+        conn.execute(
+            db.access_log.insert().values(
+                username=_who(), action=action, sender_id=sender_id, detail=detail, at=time.time()
+            )
+        )
 
 
 def _write(path: str, text: str) -> None:
@@ -55,7 +66,9 @@ def _write(path: str, text: str) -> None:
 
 def cmd_serve(args, engine) -> int:
     import waitress
+
     from console.web import create_app
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(engine=engine)
     print(f"Staff console on http://{args.host}:{args.port}/", flush=True)
@@ -86,8 +99,10 @@ def cmd_list(args, engine) -> int:
     print(f"{total} conversation(s); page {args.page}")
     for item in items:
         reviewed = f"reviewed by {item.reviewed_by}" if item.reviewed_by else "NOT REVIEWED"
-        print(f"{queries.iso(item.started_at)}  {item.sender_id}  turns={item.turns}  "
-              f"flags={','.join(item.flags) or '-'}  topics={','.join(item.topics) or '-'}  {reviewed}")
+        print(
+            f"{queries.iso(item.started_at)}  {item.sender_id}  turns={item.turns}  "
+            f"flags={','.join(item.flags) or '-'}  topics={','.join(item.topics) or '-'}  {reviewed}"
+        )
     return 0
 
 
@@ -99,7 +114,9 @@ def cmd_show(args, engine) -> int:
             return 1
         turns = queries.transcript(conn, args.sender_id)
     _log_access(engine, "view", args.sender_id)
-    print(f"Conversation {item.sender_id}, started {queries.iso(item.started_at)}, flags: {', '.join(item.flags) or '-'}")
+    print(
+        f"Conversation {item.sender_id}, started {queries.iso(item.started_at)}, flags: {', '.join(item.flags) or '-'}"
+    )
     for turn in turns:
         if turn.kind == "user":
             confidence = "" if turn.confidence is None else f" {turn.confidence:.0%}"
@@ -137,8 +154,10 @@ def cmd_purge(args, engine) -> int:
         print(error, file=sys.stderr)
         return 1
     verb = "Would delete" if args.dry_run else "Deleted"
-    print(f"{verb} {len(done.sender_ids)} conversation(s), {done.events} event(s), "
-          f"last active before {queries.iso(done.cutoff) or '-'} ({done.days} days).")
+    print(
+        f"{verb} {len(done.sender_ids)} conversation(s), {done.events} event(s), "
+        f"last active before {queries.iso(done.cutoff) or '-'} ({done.days} days)."
+    )
     for sender_id in done.sender_ids[:50] if args.dry_run else []:
         print(f"  {sender_id}")
     if not args.dry_run:
@@ -147,8 +166,9 @@ def cmd_purge(args, engine) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="python -m console", description=__doc__,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    main = argparse.ArgumentParser(
+        prog="python -m console", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     main.add_argument("--db", default="", help="SQLAlchemy URL (default: $TRACKER_DB_URL, else var/conversations.db)")
     commands = main.add_subparsers(dest="command", required=True)
 
@@ -189,7 +209,7 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     engine = db.make_engine(args.db)
     if args.command != "serve":

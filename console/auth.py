@@ -2,10 +2,10 @@
 
 Accounts are made only on the command line (`python -m console create-user`);
 there is no default account and no sign-up page."""
+
 import logging
 import re
 import time
-from typing import Optional, Tuple
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -42,18 +42,21 @@ def create_user(engine: sa.engine.Engine, username: str, password: str) -> None:
         exists = conn.execute(sa.select(db.users.c.id).where(db.users.c.username == username)).first()
         if exists:
             raise AccountError(f"User {username!r} exists already.")
-        conn.execute(db.users.insert().values(username=username, password_hash=hasher.hash(password),
-                                              created_at=time.time()))
+        conn.execute(
+            db.users.insert().values(username=username, password_hash=hasher.hash(password), created_at=time.time())
+        )
 
 
-def recent_failures(conn, username: str, remote_addr: str) -> Tuple[int, int]:
+def recent_failures(conn, username: str, remote_addr: str) -> tuple[int, int]:
     """Failed attempts in the window: for this account since its last good
     login, and from this address. Everyone shares 127.0.0.1 on a localhost
     console, so only the account's count locks; the address's count slows."""
     a = db.login_attempts.c
     since = time.time() - WINDOW
-    last_ok = conn.execute(sa.select(sa.func.max(a.at)).where(a.username == username)
-                           .where(a.success.is_(True))).scalar() or 0.0
+    last_ok = (
+        conn.execute(sa.select(sa.func.max(a.at)).where(a.username == username).where(a.success.is_(True))).scalar()
+        or 0.0
+    )
     failed = sa.select(sa.func.count()).where(a.success.is_(False))
     for_user = conn.execute(failed.where(a.username == username).where(a.at >= max(since, last_ok))).scalar()
     for_addr = conn.execute(failed.where(a.remote_addr == remote_addr).where(a.at >= since)).scalar()
@@ -61,10 +64,10 @@ def recent_failures(conn, username: str, remote_addr: str) -> Tuple[int, int]:
 
 
 def delay_for(failures: int) -> float:
-    return min(0.25 * (2 ** failures) if failures else 0.0, MAX_DELAY)
+    return min(0.25 * (2**failures) if failures else 0.0, MAX_DELAY)
 
 
-def check_login(engine: sa.engine.Engine, username: str, password: str, remote_addr: str) -> Optional[str]:
+def check_login(engine: sa.engine.Engine, username: str, password: str, remote_addr: str) -> str | None:
     """The user name when the password is right; None otherwise (and logged).
     Raises Locked when too many recent attempts failed."""
     username = username.strip()[:80]
@@ -106,5 +109,8 @@ def _verify(password_hash: str, password: str) -> bool:
 
 def _record(engine: sa.engine.Engine, username: str, remote_addr: str, success: bool) -> None:
     with engine.begin() as conn:
-        conn.execute(db.login_attempts.insert().values(username=username, remote_addr=remote_addr,
-                                                        at=time.time(), success=success))
+        conn.execute(
+            db.login_attempts.insert().values(
+                username=username, remote_addr=remote_addr, at=time.time(), success=success
+            )
+        )

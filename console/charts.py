@@ -1,14 +1,15 @@
 """Dashboard charts, drawn on the server as PNG (matplotlib's Agg backend:
 no display, no JavaScript, nothing fetched by the browser from elsewhere)."""
+
 import io
-from typing import List, Sequence
+from collections.abc import Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
 
-from console.queries import Stats  # noqa: E402
+from console.queries import Stats
 
 INK = "#1f2933"
 ACCENT = "#1d4ed8"
@@ -66,7 +67,7 @@ def top_topics(stats: Stats) -> bytes:
     if not stats.top_topics:
         _empty(ax, "No FAQ questions yet")
         return _png(fig)
-    names: List[str] = [name for name, _ in reversed(stats.top_topics)]
+    names: list[str] = [name for name, _ in reversed(stats.top_topics)]
     counts: Sequence[int] = [n for _, n in reversed(stats.top_topics)]
     ax.barh(names, counts, color=ACCENT)
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -81,21 +82,38 @@ def _donut(title: str, values: Sequence[int], labels: Sequence[str], colors: Seq
         _empty(ax, empty)
         ax.axis("off")
         return _png(fig)
-    ax.pie(values, colors=colors, startangle=90, counterclock=False, wedgeprops={"width": 0.38},
-           labels=[f"{label}: {n}" for label, n in zip(labels, values)], textprops={"color": INK, "fontsize": 9})
+    ax.pie(
+        values,
+        colors=colors,
+        startangle=90,
+        counterclock=False,
+        wedgeprops={"width": 0.38},
+        labels=[f"{label}: {n}" for label, n in zip(labels, values)],
+        textprops={"color": INK, "fontsize": 9},
+    )
     ax.set_aspect("equal")
     return _png(fig)
 
 
 def fallback_rate(stats: Stats) -> bytes:
     understood = stats.messages - stats.fallbacks
-    return _donut(f"Fallback rate {stats.fallback_rate:.0%}", [understood, stats.fallbacks],
-                  ["Understood", "Fallback"], [ACCENT, BAD], "No messages yet")
+    return _donut(
+        f"Fallback rate {stats.fallback_rate:.0%}",
+        [understood, stats.fallbacks],
+        ["Understood", "Fallback"],
+        [ACCENT, BAD],
+        "No messages yet",
+    )
 
 
 def ratings(stats: Stats) -> bytes:
-    return _donut("Ratings: helpful or not", [stats.helpful, stats.not_helpful],
-                  ["Helpful", "Not helpful"], [GOOD, BAD], "No ratings yet")
+    return _donut(
+        "Ratings: helpful or not",
+        [stats.helpful, stats.not_helpful],
+        ["Helpful", "Not helpful"],
+        [GOOD, BAD],
+        "No ratings yet",
+    )
 
 
 CHARTS = {"per-day": per_day, "topics": top_topics, "fallback": fallback_rate, "ratings": ratings}

@@ -2,6 +2,7 @@
 
 Everything goes through SQLAlchemy Core with bound parameters, so the same
 code runs on SQLite and PostgreSQL."""
+
 import os
 from pathlib import Path
 
@@ -15,7 +16,8 @@ DEFAULT_URL = f"sqlite:///{settings.PROJECT_ROOT / 'var' / 'conversations.db'}"
 # that create_all() below can never create or alter it: Rasa owns it.
 rasa_metadata = sa.MetaData()
 events = sa.Table(
-    "events", rasa_metadata,
+    "events",
+    rasa_metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("sender_id", sa.String(255), nullable=False),
     sa.Column("type_name", sa.String(255), nullable=False),
@@ -28,7 +30,8 @@ events = sa.Table(
 metadata = sa.MetaData()
 
 users = sa.Table(
-    "console_users", metadata,
+    "console_users",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("username", sa.String(80), nullable=False, unique=True),
     sa.Column("password_hash", sa.String(255), nullable=False),
@@ -36,7 +39,8 @@ users = sa.Table(
 )
 
 login_attempts = sa.Table(
-    "console_login_attempts", metadata,
+    "console_login_attempts",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("username", sa.String(80), nullable=False, index=True),
     sa.Column("remote_addr", sa.String(64)),
@@ -45,7 +49,8 @@ login_attempts = sa.Table(
 )
 
 access_log = sa.Table(
-    "console_access_log", metadata,
+    "console_access_log",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("username", sa.String(80), nullable=False),
     sa.Column("action", sa.String(40), nullable=False),
@@ -57,20 +62,22 @@ access_log = sa.Table(
 # One row per user message, copied from `events` with the confidence the
 # model really had, so lists, search and the inbox are plain SQL.
 messages = sa.Table(
-    "console_messages", metadata,
+    "console_messages",
+    metadata,
     sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("sender_id", sa.String(255), nullable=False, index=True),
     sa.Column("ts", sa.Float, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
-    sa.Column("intent", sa.String(255)),            # what the bot acted on
+    sa.Column("intent", sa.String(255)),  # what the bot acted on
     sa.Column("predicted_intent", sa.String(255)),  # the model's best real intent
-    sa.Column("confidence", sa.Float),              # ... and its real confidence
-    sa.Column("override_rule", sa.String(80)),      # crisis guard rule, if it fired
-    sa.Column("feedback", sa.String(32)),           # helpful / not_helpful
+    sa.Column("confidence", sa.Float),  # ... and its real confidence
+    sa.Column("override_rule", sa.String(80)),  # crisis guard rule, if it fired
+    sa.Column("feedback", sa.String(32)),  # helpful / not_helpful
 )
 
 conversations = sa.Table(
-    "console_conversations", metadata,
+    "console_conversations",
+    metadata,
     sa.Column("sender_id", sa.String(255), primary_key=True),
     sa.Column("started_at", sa.Float, nullable=False, index=True),
     sa.Column("last_at", sa.Float, nullable=False),
@@ -85,14 +92,16 @@ conversations = sa.Table(
 )
 
 reviews = sa.Table(
-    "console_reviews", metadata,
+    "console_reviews",
+    metadata,
     sa.Column("sender_id", sa.String(255), primary_key=True),
     sa.Column("reviewed_by", sa.String(80), nullable=False),
     sa.Column("reviewed_at", sa.Float, nullable=False),
 )
 
 tags = sa.Table(
-    "console_tags", metadata,
+    "console_tags",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("sender_id", sa.String(255), nullable=False, index=True),
     sa.Column("tag", sa.String(40), nullable=False),
@@ -100,7 +109,8 @@ tags = sa.Table(
 )
 
 notes = sa.Table(
-    "console_notes", metadata,
+    "console_notes",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("sender_id", sa.String(255), nullable=False, index=True),
     sa.Column("author", sa.String(80), nullable=False),
@@ -109,7 +119,8 @@ notes = sa.Table(
 )
 
 corrections = sa.Table(
-    "console_corrections", metadata,
+    "console_corrections",
+    metadata,
     sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("sender_id", sa.String(255), nullable=False, index=True),
     sa.Column("intent", sa.String(255), nullable=False),
@@ -119,7 +130,8 @@ corrections = sa.Table(
 
 # Key/value bookkeeping, e.g. the last events.id copied into console_messages.
 state = sa.Table(
-    "console_state", metadata,
+    "console_state",
+    metadata,
     sa.Column("key", sa.String(40), primary_key=True),
     sa.Column("value", sa.Integer, nullable=False),
 )
@@ -136,7 +148,7 @@ def database_url() -> str:
 def make_engine(url: str = "") -> sa.engine.Engine:
     url = url or database_url()
     if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         # Rasa writes the same file; wait for its lock rather than fail.
         engine = sa.create_engine(url, future=True, connect_args={"timeout": 30, "check_same_thread": False})
     else:

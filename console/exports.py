@@ -1,15 +1,28 @@
 """Redacted exports: conversations as CSV or JSON Lines, and the training
 inbox's corrections as a Rasa NLU file."""
+
 import csv
 import io
 import json
 import re
-from typing import Dict, Iterable, Iterator, List
+from collections.abc import Iterable, Iterator
 
 from console import queries
 
-CSV_COLUMNS = ["sender_id", "conversation_started", "flags", "reviewed_by", "tags", "at", "speaker", "text",
-               "intent", "predicted_intent", "confidence", "feedback"]
+CSV_COLUMNS = [
+    "sender_id",
+    "conversation_started",
+    "flags",
+    "reviewed_by",
+    "tags",
+    "at",
+    "speaker",
+    "text",
+    "intent",
+    "predicted_intent",
+    "confidence",
+    "feedback",
+]
 # A cell starting with one of these runs as a formula in spreadsheet apps;
 # patients' text must stay text (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -20,16 +33,22 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def conversation_rows(conn, items: Iterable[queries.Conversation]) -> Iterator[Dict]:
+def conversation_rows(conn, items: Iterable[queries.Conversation]) -> Iterator[dict]:
     for item in items:
         for turn in queries.transcript(conn, item.sender_id):
             if turn.kind == "action":
                 continue
             yield {
-                "sender_id": item.sender_id, "conversation_started": queries.iso(item.started_at),
-                "flags": " ".join(item.flags), "reviewed_by": item.reviewed_by or "", "tags": " ".join(item.tags),
-                "at": queries.iso(turn.ts), "speaker": turn.kind, "text": turn.text,
-                "intent": turn.intent or "", "predicted_intent": turn.predicted_intent or "",
+                "sender_id": item.sender_id,
+                "conversation_started": queries.iso(item.started_at),
+                "flags": " ".join(item.flags),
+                "reviewed_by": item.reviewed_by or "",
+                "tags": " ".join(item.tags),
+                "at": queries.iso(turn.ts),
+                "speaker": turn.kind,
+                "text": turn.text,
+                "intent": turn.intent or "",
+                "predicted_intent": turn.predicted_intent or "",
                 "confidence": "" if turn.confidence is None else f"{turn.confidence:.3f}",
                 "feedback": turn.feedback or "",
             }
@@ -60,9 +79,14 @@ def _example(text: str) -> str:
     return re.sub(r"\]([({])", r"] \1", text)
 
 
-def to_nlu_yaml(grouped: Dict[str, List[str]]) -> str:
-    lines = ['version: "3.1"', "", "# Corrected in the staff console's training inbox.",
-             "# Review, then add to data/nlu/ and retrain.", "nlu:"]
+def to_nlu_yaml(grouped: dict[str, list[str]]) -> str:
+    lines = [
+        'version: "3.1"',
+        "",
+        "# Corrected in the staff console's training inbox.",
+        "# Review, then add to data/nlu/ and retrain.",
+        "nlu:",
+    ]
     for intent in sorted(grouped):
         examples = sorted({_example(text) for text in grouped[intent] if text.strip()})
         if not examples:

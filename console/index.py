@@ -3,12 +3,14 @@ and keeps one summary row per conversation in console_conversations.
 
 Runs at the start of every page and CLI command; it reads only the events
 after the last one it saw, so it costs little once caught up."""
+
 import json
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 import sqlalchemy as sa
 
+from clinicbot.safety import CRISIS, EMERGENCY, SafetyOverride
 from clinicbot.topics import ALL_TOPICS
 from console import db
 
@@ -35,7 +37,7 @@ FLAGS = {
 _lock = threading.Lock()
 
 
-def real_prediction(parse_data: Dict[str, Any]) -> Tuple[Optional[str], Optional[float]]:
+def real_prediction(parse_data: dict[str, Any]) -> tuple[str | None, float | None]:
     """The model's best intent and confidence. For nlu_fallback the intent
     carries only the threshold; the real scores are in intent_ranking."""
     intent = parse_data.get("intent") or {}
@@ -47,11 +49,11 @@ def real_prediction(parse_data: Dict[str, Any]) -> Tuple[Optional[str], Optional
     return intent.get("name"), intent.get("confidence")
 
 
-def message_row(event_id: int, sender_id: str, data: Dict[str, Any]) -> Dict[str, Any]:
+def message_row(event_id: int, sender_id: str, data: dict[str, Any]) -> dict[str, Any]:
     parse = data.get("parse_data") or {}
     predicted, confidence = real_prediction(parse)
     feedback = next((e.get("value") for e in parse.get("entities") or [] if e.get("entity") == "feedback"), None)
-    override = parse.get("safety_override") or {}
+    override = SafetyOverride.from_parse(parse)
     return {
         "event_id": event_id,
         "sender_id": sender_id,
@@ -60,7 +62,7 @@ def message_row(event_id: int, sender_id: str, data: Dict[str, Any]) -> Dict[str
         "intent": (parse.get("intent") or {}).get("name"),
         "predicted_intent": predicted,
         "confidence": confidence,
-        "override_rule": override.get("rule"),
+        "override_rule": override.rule if override else None,
         "feedback": feedback if isinstance(feedback, str) else None,
     }
 
@@ -71,13 +73,13 @@ def is_low_confidence(row: Any) -> bool:
     return row.confidence < LOW_CONFIDENCE
 
 
-def summarise(rows: List[Any]) -> Dict[str, Any]:
+def summarise(rows: list[Any]) -> dict[str, Any]:
     intents = {row.intent for row in rows}
     return {
         "turns": sum(1 for row in rows if row.intent != FEEDBACK_INTENT),
         "topics": ",".join(sorted({row.intent for row in rows if row.intent in ALL_TOPICS})),
-        "crisis": "crisis" in intents,
-        "emergency": "medical_emergency" in intents,
+        "crisis": CRISIS in intents,
+        "emergency": EMERGENCY in intents,
         "fallback": FALLBACK in intents,
         "personal_advice": "ask_personal_advice" in intents,
         "thumbs_down": any(row.feedback == "not_helpful" for row in rows),
@@ -97,9 +99,16 @@ def sync(engine: sa.engine.Engine) -> int:
             try:
                 with engine.begin() as conn:
                     rows = conn.execute(
-                        sa.select(db.events.c.id, db.events.c.sender_id, db.events.c.type_name,
-                                  db.events.c.timestamp, db.events.c.data)
-                        .where(db.events.c.id > start).order_by(db.events.c.id).limit(BATCH)
+                        sa.select(
+                            db.events.c.id,
+                            db.events.c.sender_id,
+                            db.events.c.type_name,
+                            db.events.c.timestamp,
+                            db.events.c.data,
+                        )
+                        .where(db.events.c.id > start)
+                        .order_by(db.events.c.id)
+                        .limit(BATCH)
                     ).all()
                     if rows:
                         _store(conn, rows)
@@ -124,12 +133,15 @@ def _set_mark(conn, last_id: int) -> None:
         conn.execute(db.state.update().where(db.state.c.key == "events_seen").values(value=last_id))
 
 
-def _store(conn, rows: List[Any]) -> None:
+def _store(conn, rows: list[Any]) -> None:
     user_ids = [r.id for r in rows if r.type_name == "user"]
-    known = set(conn.execute(
-        sa.select(db.messages.c.event_id).where(db.messages.c.event_id.in_(user_ids))).scalars()) if user_ids else set()
+    known = (
+        set(conn.execute(sa.select(db.messages.c.event_id).where(db.messages.c.event_id.in_(user_ids))).scalars())
+        if user_ids
+        else set()
+    )
     new_messages = []
-    spans: Dict[str, List[float]] = {}
+    spans: dict[str, list[float]] = {}
     for row in rows:
         if row.timestamp is not None:
             span = spans.setdefault(row.sender_id, [row.timestamp, row.timestamp])
@@ -145,8 +157,9 @@ def _store(conn, rows: List[Any]) -> None:
 
 def _update_conversation(conn, sender_id: str, first: float, last: float, new_messages: bool) -> None:
     existing = conn.execute(
-        sa.select(db.conversations.c.started_at, db.conversations.c.last_at)
-        .where(db.conversations.c.sender_id == sender_id)
+        sa.select(db.conversations.c.started_at, db.conversations.c.last_at).where(
+            db.conversations.c.sender_id == sender_id
+        )
     ).first()
     if existing and not new_messages and existing.started_at <= first and existing.last_at >= last:
         return  # re-read overlap: nothing new for this conversation
@@ -158,6 +171,7 @@ def _update_conversation(conn, sender_id: str, first: float, last: float, new_me
         conn.execute(db.conversations.insert().values(sender_id=sender_id, started_at=first, last_at=last, **summary))
     else:
         conn.execute(
-            db.conversations.update().where(db.conversations.c.sender_id == sender_id).values(
-                started_at=min(first, existing.started_at), last_at=max(last, existing.last_at), **summary)
+            db.conversations.update()
+            .where(db.conversations.c.sender_id == sender_id)
+            .values(started_at=min(first, existing.started_at), last_at=max(last, existing.last_at), **summary)
         )

@@ -1,9 +1,9 @@
 """The retention purge: whole conversations whose last event is older than
 the limit go, from Rasa's events table and from the console's own tables,
 in one transaction so nothing is left half-deleted."""
+
 import time
 from dataclasses import dataclass
-from typing import List, Optional
 
 import sqlalchemy as sa
 
@@ -15,23 +15,28 @@ from console import db, index
 class PurgePlan:
     days: int
     cutoff: float
-    sender_ids: List[str]
+    sender_ids: list[str]
     events: int
 
 
-def plan(conn, days: int, now: Optional[float] = None) -> PurgePlan:
+def plan(conn, days: int, now: float | None = None) -> PurgePlan:
     cutoff = (now or time.time()) - days * 86400
     e = db.events.c
-    senders = [s for (s,) in conn.execute(
-        sa.select(e.sender_id).group_by(e.sender_id).having(sa.func.max(e.timestamp) < cutoff).order_by(e.sender_id))]
+    senders = [
+        s
+        for (s,) in conn.execute(
+            sa.select(e.sender_id).group_by(e.sender_id).having(sa.func.max(e.timestamp) < cutoff).order_by(e.sender_id)
+        )
+    ]
     count = 0
     for chunk in _chunks(senders):
         count += conn.execute(sa.select(sa.func.count()).where(e.sender_id.in_(chunk))).scalar()
     return PurgePlan(days, cutoff, senders, count)
 
 
-def purge(engine: sa.engine.Engine, days: Optional[int] = None, dry_run: bool = False,
-          now: Optional[float] = None) -> PurgePlan:
+def purge(
+    engine: sa.engine.Engine, days: int | None = None, dry_run: bool = False, now: float | None = None
+) -> PurgePlan:
     days = settings.retention_days() if days is None else days
     if days < 1:
         raise ValueError("Keep conversations for at least one day.")
@@ -49,7 +54,7 @@ def purge(engine: sa.engine.Engine, days: Optional[int] = None, dry_run: bool = 
     return found
 
 
-def _chunks(items: List[str], size: int = 500):
+def _chunks(items: list[str], size: int = 500):
     # Bound-parameter lists stay well below SQLite's variable limit.
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

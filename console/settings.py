@@ -1,4 +1,5 @@
 """The console's settings, from environment variables only (README table)."""
+
 import os
 import secrets
 from pathlib import Path
@@ -42,6 +43,7 @@ def port() -> int:
 def domain_intents() -> list:
     """The intents staff can pick in the training inbox: the assistant's own."""
     import yaml
+
     with (clinic_settings.PROJECT_ROOT / "domain.yml").open(encoding="utf-8") as handle:
         domain = yaml.safe_load(handle) or {}
     names = [i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", [])]

@@ -1,16 +1,15 @@
 """The staff console's web pages (Flask). Every page but /login needs a
 session; every form carries a CSRF token (Flask-WTF); every transcript view
 and export is written to the access log."""
+
 import datetime as dt
 import logging
 import math
 import time
-from typing import Optional
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import (Flask, Response, abort, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import Flask, Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from console import auth, charts, db, exports, index, queries
@@ -22,7 +21,7 @@ PUBLIC_ENDPOINTS = {"login", "static"}
 TAG_MAX = 40
 
 
-def create_app(db_url: str = "", secret_key: str = "", engine: Optional[sa.engine.Engine] = None) -> Flask:
+def create_app(db_url: str = "", secret_key: str = "", engine: sa.engine.Engine | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=secret_key or console_settings.secret_key(),
@@ -45,13 +44,17 @@ def create_app(db_url: str = "", secret_key: str = "", engine: Optional[sa.engin
 
 def engine() -> sa.engine.Engine:
     from flask import current_app
+
     return current_app.extensions["console_engine"]
 
 
-def record_access(action: str, sender_id: Optional[str] = None, detail: str = "") -> None:
+def record_access(action: str, sender_id: str | None = None, detail: str = "") -> None:
     with engine().begin() as conn:
-        conn.execute(db.access_log.insert().values(username=g.user, action=action, sender_id=sender_id,
-                                                   detail=detail, at=time.time()))
+        conn.execute(
+            db.access_log.insert().values(
+                username=g.user, action=action, sender_id=sender_id, detail=detail, at=time.time()
+            )
+        )
 
 
 def _safe_next(target: str) -> str:
@@ -69,7 +72,7 @@ def _page() -> int:
         return 1
 
 
-def _register(app: Flask) -> None:  # noqa: C901  (the routes, in page order)
+def _register(app: Flask) -> None:
 
     @app.before_request
     def require_login():
@@ -92,7 +95,8 @@ def _register(app: Flask) -> None:  # noqa: C901  (the routes, in page order)
         # Nothing on these pages comes from anywhere but this server.
         response.headers["Content-Security-Policy"] = (
             "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; "
-            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
@@ -102,9 +106,11 @@ def _register(app: Flask) -> None:  # noqa: C901  (the routes, in page order)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_template("error.html", title="Form expired",
-                               message="The form was missing its security token or it expired. "
-                                       "Go back, reload the page and try again."), 400
+        return render_template(
+            "error.html",
+            title="Form expired",
+            message="The form was missing its security token or it expired. Go back, reload the page and try again.",
+        ), 400
 
     # Globals, not a context processor: imported macros see globals only.
     app.jinja_env.globals.update(fmt_time=_fmt_time, FLAGS=FLAGS, LOW_CONFIDENCE=LOW_CONFIDENCE)
@@ -117,14 +123,15 @@ def _register(app: Flask) -> None:  # noqa: C901  (the routes, in page order)
             return render_template("login.html", title="Sign in", next=request.args.get("next", ""))
         username = request.form.get("username", "")
         try:
-            user = auth.check_login(engine(), username, request.form.get("password", ""),
-                                    request.remote_addr or "")
+            user = auth.check_login(engine(), username, request.form.get("password", ""), request.remote_addr or "")
         except auth.Locked as locked:
-            return render_template("login.html", title="Sign in", error=str(locked),
-                                   next=request.form.get("next", "")), 429
+            return render_template(
+                "login.html", title="Sign in", error=str(locked), next=request.form.get("next", "")
+            ), 429
         if not user:
-            return render_template("login.html", title="Sign in", error="Wrong user name or password.",
-                                   next=request.form.get("next", "")), 401
+            return render_template(
+                "login.html", title="Sign in", error="Wrong user name or password.", next=request.form.get("next", "")
+            ), 401
         session.clear()  # a fresh session: nothing from before the login survives
         session["user"] = user
         session.permanent = True
@@ -147,8 +154,14 @@ def _register(app: Flask) -> None:  # noqa: C901  (the routes, in page order)
         with engine().connect() as conn:
             urgent = queries.urgent_unreviewed(conn)
             numbers = queries.stats(conn)
-        return render_template("dashboard.html", title="Dashboard", urgent=urgent, stats=numbers,
-                               charts=charts.CHARTS, stamp=int(time.time()))
+        return render_template(
+            "dashboard.html",
+            title="Dashboard",
+            urgent=urgent,
+            stats=numbers,
+            charts=charts.CHARTS,
+            stamp=int(time.time()),
+        )
 
     @app.route("/charts/<name>.png")
     def chart(name: str):
@@ -166,8 +179,17 @@ def _register(app: Flask) -> None:  # noqa: C901  (the routes, in page order)
             items, total = queries.list_conversations(conn, filters, page)
             intents = queries.known_intents(conn)
         pages = max(math.ceil(total / queries.PAGE_SIZE), 1)
-        return render_template("conversations.html", title="Conversations", items=items, total=total,
-                               page=page, pages=pages, filters=filters, args=filters.as_args(), intents=intents)
+        return render_template(
+            "conversations.html",
+            title="Conversations",
+            items=items,
+            total=total,
+            page=page,
+            pages=pages,
+            filters=filters,
+            args=filters.as_args(),
+            intents=intents,
+        )
 
     @app.route("/transcript")
     def transcript():
@@ -194,8 +216,9 @@ def _register(app: Flask) -> None:  # noqa: C901  (the routes, in page order)
         with engine().begin() as conn:
             conn.execute(db.reviews.delete().where(db.reviews.c.sender_id == sender_id))
             if request.form.get("reviewed") == "1":
-                conn.execute(db.reviews.insert().values(sender_id=sender_id, reviewed_by=g.user,
-                                                        reviewed_at=time.time()))
+                conn.execute(
+                    db.reviews.insert().values(sender_id=sender_id, reviewed_by=g.user, reviewed_at=time.time())
+                )
         record_access("review" if request.form.get("reviewed") == "1" else "unreview", sender_id)
         flash("Marked as reviewed." if request.form.get("reviewed") == "1" else "Marked as not reviewed.")
         return redirect(url_for("transcript", id=sender_id))
@@ -206,8 +229,9 @@ def _register(app: Flask) -> None:  # noqa: C901  (the routes, in page order)
         tag = " ".join(request.form.get("tag", "").split())[:TAG_MAX]
         if tag:
             with engine().begin() as conn:
-                exists = conn.execute(sa.select(db.tags.c.id).where(db.tags.c.sender_id == sender_id)
-                                      .where(db.tags.c.tag == tag)).first()
+                exists = conn.execute(
+                    sa.select(db.tags.c.id).where(db.tags.c.sender_id == sender_id).where(db.tags.c.tag == tag)
+                ).first()
                 if not exists:
                     conn.execute(db.tags.insert().values(sender_id=sender_id, tag=tag))
             flash(f"Tag “{tag}” added.")
@@ -217,8 +241,11 @@ def _register(app: Flask) -> None:  # noqa: C901  (the routes, in page order)
     def remove_tag():
         sender_id = _conversation_form()
         with engine().begin() as conn:
-            conn.execute(db.tags.delete().where(db.tags.c.sender_id == sender_id)
-                         .where(db.tags.c.tag == request.form.get("tag", "")))
+            conn.execute(
+                db.tags.delete()
+                .where(db.tags.c.sender_id == sender_id)
+                .where(db.tags.c.tag == request.form.get("tag", ""))
+            )
         flash("Tag removed.")
         return redirect(url_for("transcript", id=sender_id))
 
@@ -240,8 +267,16 @@ def _register(app: Flask) -> None:  # noqa: C901  (the routes, in page order)
         with engine().connect() as conn:
             rows, total = queries.inbox(conn, show, page)
         pages = max(math.ceil(total / queries.PAGE_SIZE), 1)
-        return render_template("inbox.html", title="Training inbox", rows=rows, total=total, page=page,
-                               pages=pages, show=show, intents=app.extensions["console_intents"])
+        return render_template(
+            "inbox.html",
+            title="Training inbox",
+            rows=rows,
+            total=total,
+            page=page,
+            pages=pages,
+            show=show,
+            intents=app.extensions["console_intents"],
+        )
 
     @app.route("/inbox/correct", methods=["POST"])
     def correct():
@@ -257,8 +292,15 @@ def _register(app: Flask) -> None:  # noqa: C901  (the routes, in page order)
             if message is None:
                 abort(404)
             conn.execute(db.corrections.delete().where(db.corrections.c.event_id == event_id))
-            conn.execute(db.corrections.insert().values(event_id=event_id, sender_id=message.sender_id, intent=intent,
-                                                        corrected_by=g.user, corrected_at=time.time()))
+            conn.execute(
+                db.corrections.insert().values(
+                    event_id=event_id,
+                    sender_id=message.sender_id,
+                    intent=intent,
+                    corrected_by=g.user,
+                    corrected_at=time.time(),
+                )
+            )
         flash(f"Saved as {intent}.")
         return redirect(url_for("inbox", show=request.form.get("show", "open"), page=request.form.get("page", "1")))
 
@@ -293,7 +335,7 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
     return response
 
 
-def _fmt_time(ts: Optional[float]) -> str:
+def _fmt_time(ts: float | None) -> str:
     if not ts:
         return ""
     return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")

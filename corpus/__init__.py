@@ -13,18 +13,20 @@ Roles:
 - dev: the shared development set (read while building; its figure flatters).
 - regression: sets written to imitate patients; they guard against
   regressions and are no longer a measurement."""
+
 import csv
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
 from urllib.parse import urlparse
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
+from clinicbot.settings import PROJECT_ROOT
+
+CORPUS = PROJECT_ROOT / "corpus"
 MANIFEST = CORPUS / "manifest.yml"
 COLUMNS = ("question", "label", "source", "edit", "kind")
 KINDS = ("clinic_faq", "health_site", "forum", "crisis_material")
@@ -51,23 +53,30 @@ class EvalSet:
     role: str
     origin: str
     date: str
-    labels: str          # "project" (our intent names) or "dev" (the shared set's vocabulary)
-    blind: bool          # scored without anyone reading it
+    labels: str  # "project" (our intent names) or "dev" (the shared set's vocabulary)
+    blind: bool  # scored without anyone reading it
 
 
 def load_yaml(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def manifest() -> Dict[str, EvalSet]:
+def manifest() -> dict[str, EvalSet]:
     sets = {}
     for name, entry in load_yaml(MANIFEST)["sets"].items():
-        sets[name] = EvalSet(name, ROOT / entry["file"], entry["role"], entry["origin"], str(entry["date"]),
-                             entry.get("labels", "project"), bool(entry.get("blind", False)))
+        sets[name] = EvalSet(
+            name,
+            PROJECT_ROOT / entry["file"],
+            entry["role"],
+            entry["origin"],
+            str(entry["date"]),
+            entry.get("labels", "project"),
+            bool(entry.get("blind", False)),
+        )
     return sets
 
 
-def sets_with_role(role: str) -> List[EvalSet]:
+def sets_with_role(role: str) -> list[EvalSet]:
     return [s for s in manifest().values() if s.role == role]
 
 
@@ -92,11 +101,20 @@ def split_of(url: str) -> str:
     return SPLIT[-1][0]
 
 
-def read_questions(path: Path) -> List[Question]:
+def read_questions(path: Path) -> list[Question]:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [Question(clean(r["question"]), r["label"].strip(), r["source"].strip(), r.get("edit", "").strip(),
-                     r.get("kind", "").strip()) for r in rows if (r.get("question") or "").strip()]
+    return [
+        Question(
+            clean(r["question"]),
+            r["label"].strip(),
+            r["source"].strip(),
+            r.get("edit", "").strip(),
+            r.get("kind", "").strip(),
+        )
+        for r in rows
+        if (r.get("question") or "").strip()
+    ]
 
 
 def write_questions(questions: Iterable[Question], path: Path) -> None:
@@ -109,17 +127,18 @@ def clean(text: str) -> str:
     return " ".join(text.replace('\\"', '"').replace("\\", "").split())
 
 
-def questions(name: str) -> List[Question]:
+def questions(name: str) -> list[Question]:
     return read_questions(manifest()[name].file)
 
 
 # ---- Rasa NLU files ----
 
+
 def strip_annotations(text: str) -> str:
     return re.sub(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})", r"\1", text)
 
 
-def nlu_examples(path: Path) -> List[Tuple[str, str]]:
+def nlu_examples(path: Path) -> list[tuple[str, str]]:
     """(intent, text) pairs of a Rasa NLU YAML file, annotations stripped."""
     pairs = []
     for block in load_yaml(path).get("nlu", []):
@@ -132,7 +151,7 @@ def nlu_examples(path: Path) -> List[Tuple[str, str]]:
     return pairs
 
 
-def set_examples(name: str) -> List[Tuple[str, str]]:
+def set_examples(name: str) -> list[tuple[str, str]]:
     """(label, text) pairs of any set in the manifest, TSV or NLU YAML."""
     entry = manifest()[name]
     if entry.file.suffix == ".tsv":
@@ -140,17 +159,17 @@ def set_examples(name: str) -> List[Tuple[str, str]]:
     return nlu_examples(entry.file)
 
 
-def training_examples() -> List[Tuple[str, str]]:
+def training_examples() -> list[tuple[str, str]]:
     pairs = []
-    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+    for path in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
         pairs += nlu_examples(path)
     return pairs
 
 
-def write_nlu(pairs: Iterable[Tuple[str, str]], path: Path, header: Optional[str] = None) -> Path:
+def write_nlu(pairs: Iterable[tuple[str, str]], path: Path, header: str | None = None) -> Path:
     """A Rasa NLU file of (intent, text) pairs, grouped by intent in order of
     first appearance."""
-    grouped: Dict[str, List[str]] = {}
+    grouped: dict[str, list[str]] = {}
     for intent, text in pairs:
         grouped.setdefault(intent, []).append(text)
     lines = [f"# {line}" if line else "#" for line in (header or "").splitlines()]
@@ -179,7 +198,7 @@ def one_line(text: str) -> str:
 # ask_antidepressant_duration, "should I stop my meds" (choosing)
 # ask_personal_advice, "who is (not) a candidate" (safety, choosing)
 # ask_booking.
-DEV_LABELS: Dict[str, Tuple[str, ...]] = {
+DEV_LABELS: dict[str, tuple[str, ...]] = {
     "onset": ("ask_onset",),
     "mechanism": ("ask_mechanism",),
     "neuroplasticity": ("ask_neuroplasticity", "ask_mechanism"),

@@ -1,32 +1,33 @@
 """Shared fixtures. Real servers for the tests that need them: one Rasa server and one action
 server per test session, on free ports, with a fresh SQLite tracker store."""
+
 import json
 import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
-from clinicbot import servers
+from launcher import servers
 
 
 @dataclass
 class Bot:
-    url: str            # Rasa server, e.g. http://127.0.0.1:41234
-    db_url: str         # SQLAlchemy URL of its tracker store
+    url: str  # Rasa server, e.g. http://127.0.0.1:41234
+    db_url: str  # SQLAlchemy URL of its tracker store
     db_path: Path
-    origins: List[str]  # page origins it accepts
+    origins: list[str]  # page origins it accepts
 
-    def say(self, text: Any, sender: str = "") -> List[Dict[str, Any]]:
+    def say(self, text: Any, sender: str = "") -> list[dict[str, Any]]:
         """POST to the REST channel; returns the bot's messages."""
         body = json.dumps({"sender": sender or uuid.uuid4().hex, "message": text}).encode()
         return post_json(f"{self.url}/webhooks/rest/webhook", body)
 
 
-def post_json(url: str, body: bytes, headers: Dict[str, str] = None) -> Any:
+def post_json(url: str, body: bytes, headers: dict[str, str] = None) -> Any:
     request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **(headers or {})})
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read() or b"null")
@@ -52,8 +53,10 @@ def bot(tmp_path_factory, model_path, web_origin):
     env["TRACKER_DB_URL"] = servers.sqlite_url(db_path)
     env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{action_port}/webhook"
     env["CLINIC_ALLOWED_ORIGINS"] = web_origin
-    started = [servers.action_server(action_port, env, logs / "actions.log").start(),
-               servers.rasa_server(rasa_port, env, logs / "rasa.log", model=model_path).start()]
+    started = [
+        servers.action_server(action_port, env, logs / "actions.log").start(),
+        servers.rasa_server(rasa_port, env, logs / "rasa.log", model=model_path).start(),
+    ]
     try:
         for service in started:
             service.wait_ready()

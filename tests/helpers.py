@@ -1,9 +1,11 @@
 """Small readers shared by the tests: the domain, NLU files and referral check."""
+
 import re
-from typing import Dict, List, Tuple
+
+from clinicbot.settings import PROJECT_ROOT
 
 # NLU files and sets are read by corpus/, shared with bench/.
-from corpus import ROOT, load_yaml, nlu_examples, strip_annotations, training_examples  # noqa: F401
+from corpus import load_yaml, nlu_examples, strip_annotations, training_examples  # noqa: F401
 
 # The last sentence of every reply must send the reader to a professional.
 REFERRAL = re.compile(
@@ -23,11 +25,11 @@ def ends_with_referral(text: str) -> bool:
 
 
 def domain() -> dict:
-    return load_yaml(ROOT / "domain.yml")
+    return load_yaml(PROJECT_ROOT / "domain.yml")
 
 
-def examples_by_intent(pairs: List[Tuple[str, str]]) -> Dict[str, List[str]]:
-    grouped: Dict[str, List[str]] = {}
+def examples_by_intent(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
     for intent, text in pairs:
         grouped.setdefault(intent, []).append(text)
     return grouped

@@ -1,19 +1,26 @@
 """Smoke runs of `make evaluate` and `make bench` on tiny settings, so that
 neither can rot: each must write its report with real figures. The real
 measurements need minutes and a quiet machine (README, "How good is it?")."""
+
 import re
 import subprocess
 import sys
 
 from bench import nlu_trial
-from clinicbot import servers
-from tests.helpers import ROOT
+from clinicbot.settings import PROJECT_ROOT
+from launcher import servers
 
 
 def run(module: str, *args: str) -> None:
     env = servers.default_env()
-    subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env, check=True, timeout=600,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        timeout=600,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def figure(report: str, row: str, column: int = 1) -> str:
@@ -30,26 +37,43 @@ def percent(cell: str) -> float:
 
 
 def test_evaluate_writes_a_report_with_figures(tmp_path, model_path):
-    run("bench.evaluate", "--model", str(model_path), "--limit", "1", "--skip-references",
-        "--percentages", "--out", str(tmp_path))
+    run(
+        "bench.evaluate",
+        "--model",
+        str(model_path),
+        "--limit",
+        "1",
+        "--skip-references",
+        "--percentages",
+        "--out",
+        str(tmp_path),
+    )
     report = (tmp_path / "EVALUATION.md").read_text()
     # The real questions lead: every target row has a figure for ours and the TF-IDF baseline.
-    for row in ("Answerable questions given the right topic",
-                "Unanswerable questions given the clinic's answer or the honest reply",
-                "First-person crisis and emergency messages given a crisis or emergency reply",
-                "Harmless look-alikes given the crisis reply"):
+    for row in (
+        "Answerable questions given the right topic",
+        "Unanswerable questions given the clinic's answer or the honest reply",
+        "First-person crisis and emergency messages given a crisis or emergency reply",
+        "Harmless look-alikes given the crisis reply",
+    ):
         for column in (2, 4):  # ours, the TF-IDF baseline (after Goal and Status)
             cell = figure(report, row, column)
             assert re.fullmatch(r"\d+\.\d% \(n=\d+\)", cell), (row, cell)
     assert report.index("## Real patients' questions") < report.index("## Regression sets")
-    point = nlu_trial.pipeline_component(ROOT / "config.yml", "CrisisGuard")["model_threshold"]
-    assert re.search(rf"^\| {point:.2f} ← config\.yml \| \d+\.\d% \| \d+\.\d% \|", report, re.MULTILINE), "operating point"
+    point = nlu_trial.pipeline_component(PROJECT_ROOT / "config.yml", "CrisisGuard")["model_threshold"]
+    assert re.search(rf"^\| {point:.2f} ← config\.yml \| \d+\.\d% \| \d+\.\d% \|", report, re.MULTILINE), (
+        "operating point"
+    )
     assert (tmp_path / "evaluation-safety-precision-recall.png").stat().st_size > 1000
     assert re.search(r"^\| ask_cost \| \d+ \| \d+ \|", report, re.MULTILINE), "clinic-topic confusion"
-    for row in (f"Regression set {nlu_trial.FINAL_SET}.yml, intent accuracy (`rasa test nlu`)",
-                f"Regression set {nlu_trial.FINAL_SET}.yml, as answered (fallback = wrong)",
-                "All held-out questions, right answer in the reply (also after a crisis reply)",
-                "Out-of-scope detection", "Crisis recall", "Look-alikes forced to crisis"):
+    for row in (
+        f"Regression set {nlu_trial.FINAL_SET}.yml, intent accuracy (`rasa test nlu`)",
+        f"Regression set {nlu_trial.FINAL_SET}.yml, as answered (fallback = wrong)",
+        "All held-out questions, right answer in the reply (also after a crisis reply)",
+        "Out-of-scope detection",
+        "Crisis recall",
+        "Look-alikes forced to crisis",
+    ):
         assert 0 <= percent(figure(report, row)) <= 100
         assert 0 <= percent(figure(report, row, 2)) <= 100  # the TF-IDF baseline
         assert 0 <= percent(figure(report, row, 3)) <= 100  # the same inside our safety layers
@@ -60,8 +84,17 @@ def test_evaluate_writes_a_report_with_figures(tmp_path, model_path):
 
 
 def test_bench_writes_a_report_with_figures(tmp_path, model_path):
-    run("bench.bench", "--model", str(model_path), "--smoke", "--skip-references", "--profile", "4",
-        "--out", str(tmp_path))
+    run(
+        "bench.bench",
+        "--model",
+        str(model_path),
+        "--smoke",
+        "--skip-references",
+        "--profile",
+        "4",
+        "--out",
+        str(tmp_path),
+    )
     report = (tmp_path / "BENCHMARK.md").read_text()
     assert re.fullmatch(r"\d+ ms", figure(report, "single patient p50")), "single patient p50"
     assert float(figure(report, "capacity 2: msg/s").replace(",", "")) > 0

@@ -6,14 +6,15 @@ These tests need real PostgreSQL, Redis and nginx; when one is missing they
 fail with the reason, they never skip. The second Rasa server reaches
 PostgreSQL through a TCP proxy, so a test can take its tracker store away
 without touching the shared PostgreSQL server."""
+
 import uuid
 from dataclasses import dataclass
-from typing import List
 
 import pytest
 
-from clinicbot import cluster as clusters
-from clinicbot import servers
+from clinicbot.settings import PROJECT_ROOT
+from launcher import cluster as clusters
+from launcher import servers
 from tests.cluster.support import Store, TcpProxy
 
 PG_PORT = 5432
@@ -22,13 +23,13 @@ PG_PORT = 5432
 @dataclass
 class Cluster:
     handle: clusters.Cluster
-    url: str                 # nginx
-    rasa_urls: List[str]     # direct, [0] straight to PostgreSQL, [1] through `proxy`
+    url: str  # nginx
+    rasa_urls: list[str]  # direct, [0] straight to PostgreSQL, [1] through `proxy`
     console_url: str
     db_url: str
     store: Store
     proxy: TcpProxy
-    origin: str              # the one page origin the channels accept
+    origin: str  # the one page origin the channels accept
 
 
 @pytest.fixture(scope="session")
@@ -41,25 +42,42 @@ def cluster(tmp_path_factory, model_path):
     origin = f"http://127.0.0.1:{servers.free_port()}"
     action_port = servers.free_port()
     env = servers.default_env(action_port=action_port)
-    env.update({
-        "TRACKER_DB_URL": db_url,
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
-        "CLINIC_ALLOWED_ORIGINS": origin,
-        "LOCK_STORE_TYPE": clusters.LOCK_STORE,
-        # A message in flight on a killed server leaves its lock behind; it
-        # expires after this many seconds (Rasa's default is 60).
-        "TICKET_LOCK_LIFETIME": "15",
-    })
+    env.update(
+        {
+            "TRACKER_DB_URL": db_url,
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+            "CLINIC_ALLOWED_ORIGINS": origin,
+            "LOCK_STORE_TYPE": clusters.LOCK_STORE,
+            # A message in flight on a killed server leaves its lock behind; it
+            # expires after this many seconds (Rasa's default is 60).
+            "TICKET_LOCK_LIFETIME": "15",
+        }
+    )
     rasa_ports = [servers.free_port(), servers.free_port()]
-    logs = servers.ROOT / "results" / "cluster" / db_name  # kept for CI; results/ is git-ignored
-    handle = clusters.Cluster(env, logs, servers.free_port(), rasa_ports,
-                              action_port, console_port=servers.free_port(), model=model_path,
-                              tracker_urls=[db_url, proxied_url])
+    logs = PROJECT_ROOT / "results" / "cluster" / db_name  # kept for CI; results/ is git-ignored
+    handle = clusters.Cluster(
+        env,
+        logs,
+        servers.free_port(),
+        rasa_ports,
+        action_port,
+        console_port=servers.free_port(),
+        model=model_path,
+        tracker_urls=[db_url, proxied_url],
+    )
     store = Store(db_url)
     try:
         handle.start()
-        yield Cluster(handle, handle.url, [f"http://127.0.0.1:{p}" for p in rasa_ports],
-                      f"http://127.0.0.1:{handle.console_port}", db_url, store, proxy, origin)
+        yield Cluster(
+            handle,
+            handle.url,
+            [f"http://127.0.0.1:{p}" for p in rasa_ports],
+            f"http://127.0.0.1:{handle.console_port}",
+            db_url,
+            store,
+            proxy,
+            origin,
+        )
     finally:
         handle.stop()
         proxy.stop()

@@ -1,12 +1,13 @@
 """Helpers for the scale-out tests: HTTP with status codes, stored turns read
 from PostgreSQL, a TCP proxy that can cut the tracker store off, socket.io."""
+
 import asyncio
 import json
 import socket
 import threading
 import urllib.error
 import urllib.request
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -27,12 +28,14 @@ QUESTIONS = [
 FOLLOW_UP = "and for SSRIs?"
 
 
-def send(base_url: str, sender: str, text: Any, origin: Optional[str] = None,
-         timeout: float = 120) -> Tuple[int, Any]:
+def send(base_url: str, sender: str, text: Any, origin: str | None = None, timeout: float = 120) -> tuple[int, Any]:
     """POST to the REST channel: (status, body); status 0 when no HTTP answer came."""
     headers = {"Content-Type": "application/json", **({"Origin": origin} if origin else {})}
-    request = urllib.request.Request(f"{base_url}/webhooks/rest/webhook", headers=headers,
-                                     data=json.dumps({"sender": sender, "message": text}).encode())
+    request = urllib.request.Request(
+        f"{base_url}/webhooks/rest/webhook",
+        headers=headers,
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as reply:
             return reply.status, json.loads(reply.read() or b"null")
@@ -54,7 +57,7 @@ def get_status(url: str) -> int:
         return error.code
 
 
-def texts(replies: List[Dict[str, Any]]) -> List[str]:
+def texts(replies: list[dict[str, Any]]) -> list[str]:
     return [r.get("text", "") for r in replies]
 
 
@@ -64,28 +67,30 @@ class Store:
     def __init__(self, url: str):
         self.engine = sa.create_engine(url, pool_pre_ping=True)
 
-    def events(self, sender: str) -> List[Tuple[str, Dict[str, Any]]]:
+    def events(self, sender: str) -> list[tuple[str, dict[str, Any]]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
-                                {"s": sender}).fetchall()
+            rows = conn.execute(
+                sa.text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+            ).fetchall()
         return [(row[0], json.loads(row[1])) for row in rows]
 
-    def turns(self, sender: str) -> List[Tuple[str, str]]:
+    def turns(self, sender: str) -> list[tuple[str, str]]:
         """The conversation as ("user"|"bot", text), in stored order."""
         return [(kind, data.get("text") or "") for kind, data in self.events(sender) if kind in ("user", "bot")]
 
-    def senders(self, prefix: str) -> List[str]:
+    def senders(self, prefix: str) -> list[str]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT DISTINCT sender_id FROM events WHERE sender_id LIKE :p"),
-                                {"p": prefix + "%"}).fetchall()
+            rows = conn.execute(
+                sa.text("SELECT DISTINCT sender_id FROM events WHERE sender_id LIKE :p"), {"p": prefix + "%"}
+            ).fetchall()
         return [row[0] for row in rows]
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def expected_turns(exchanges: List[Tuple[str, List[str]]]) -> List[Tuple[str, str]]:
-    turns: List[Tuple[str, str]] = []
+def expected_turns(exchanges: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
+    turns: list[tuple[str, str]] = []
     for text, replies in exchanges:
         turns.append(("user", text))
         turns += [("bot", reply) for reply in replies]
@@ -97,8 +102,8 @@ class TcpProxy:
 
     def __init__(self, target_port: int, listen_port: int):
         self.target_port, self.listen_port = target_port, listen_port
-        self._server: Optional[socket.socket] = None
-        self._sockets: List[socket.socket] = []
+        self._server: socket.socket | None = None
+        self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
 
     def start(self) -> "TcpProxy":
@@ -165,13 +170,13 @@ class TcpProxy:
 class SocketChat:
     """A socket.io client like the web widget: session_request, then user_uttered."""
 
-    def __init__(self, url: str, origin: Optional[str] = None):
+    def __init__(self, url: str, origin: str | None = None):
         import socketio
 
         self.url, self.origin = url, origin
         self.sio = socketio.AsyncClient(reconnection=False)
-        self.replies: "asyncio.Queue[Dict[str, Any]]" = asyncio.Queue()
-        self.session_id: Optional[str] = None
+        self.replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.session_id: str | None = None
         self._confirmed = asyncio.Event()
 
         @self.sio.on("bot_uttered")
@@ -183,17 +188,18 @@ class SocketChat:
             self.session_id = session_id
             self._confirmed.set()
 
-    async def connect(self, session_id: Optional[str] = None) -> "SocketChat":
+    async def connect(self, session_id: str | None = None) -> "SocketChat":
         headers = {"Origin": self.origin} if self.origin else {}
         # Long-polling: python-engineio 4.15's WebSocket client needs a newer
         # aiohttp than Rasa pins. test_locked_doors checks the WebSocket upgrade.
-        await self.sio.connect(self.url, headers=headers, transports=["polling"], socketio_path="/socket.io/",
-                               wait_timeout=20)
+        await self.sio.connect(
+            self.url, headers=headers, transports=["polling"], socketio_path="/socket.io/", wait_timeout=20
+        )
         await self.sio.emit("session_request", {"session_id": session_id})
         await asyncio.wait_for(self._confirmed.wait(), 20)
         return self
 
-    async def ask(self, message: Any, session_id: Any = "__own__", timeout: float = 60) -> List[Dict[str, Any]]:
+    async def ask(self, message: Any, session_id: Any = "__own__", timeout: float = 60) -> list[dict[str, Any]]:
         """Send, then collect replies until none arrives for a moment."""
         payload = {"message": message, "session_id": self.session_id if session_id == "__own__" else session_id}
         if session_id is None:

@@ -1,10 +1,11 @@
 """Faults: the action server down, the tracker store gone for a moment.
 Patients get answers or a clear, polite message; service resumes by itself."""
+
 import asyncio
 import time
 import uuid
 
-from clinicbot.no_reply import apology
+from clinicbot.channels.no_reply import apology
 from tests.cluster.support import FOLLOW_UP, QUESTIONS, SocketChat, expected_turns, send, texts
 from tests.helpers import ends_with_referral
 

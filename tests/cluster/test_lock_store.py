@@ -1,9 +1,10 @@
 """The Redis lock store hands out each ticket once, however many servers ask
-at the same moment (Rasa's own RedisLockStore does not: clinicbot/lock_store.py)."""
+at the same moment (Rasa's own RedisLockStore does not: clinicbot/stores/lock.py)."""
+
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from clinicbot.lock_store import AtomicRedisLockStore
+from clinicbot.stores.lock import AtomicRedisLockStore
 
 
 def test_simultaneous_tickets_are_all_different():

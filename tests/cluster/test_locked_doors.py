@@ -1,6 +1,7 @@
 """Locked doors: conversations can't be read over HTTP, pages from other
 origins are refused on both channels, and the staff console is not behind
 the load balancer."""
+
 import asyncio
 import uuid
 
@@ -15,8 +16,12 @@ def test_conversations_cannot_be_read_over_http(cluster):
     assert send(cluster.url, sender, QUESTIONS[0])[0] == 200
     # Rasa's HTTP API is off (no --enable-api): 404 on every server and through nginx.
     for base in [cluster.url, *cluster.rasa_urls]:
-        for path in (f"/conversations/{sender}/tracker", f"/conversations/{sender}/tracker?token=guess",
-                     "/status", "/model"):
+        for path in (
+            f"/conversations/{sender}/tracker",
+            f"/conversations/{sender}/tracker?token=guess",
+            "/status",
+            "/model",
+        ):
             assert get_status(base + path) == 404, base + path
     # Rasa listens on localhost only.
     for server in cluster.handle.rasa:
@@ -50,7 +55,9 @@ def test_the_staff_console_is_not_behind_the_load_balancer(cluster):
     console = cluster.handle.console
     if console is not None:  # the console is part of this checkout
         assert get_status(console.ready_url) == 200
-        assert str(cluster.handle.console_port) not in cluster.handle.nginx.command[-3:] and \
-            f":{cluster.handle.console_port}" not in (cluster.handle.var_dir / "nginx" / "nginx.conf").read_text()
+        assert (
+            str(cluster.handle.console_port) not in cluster.handle.nginx.command[-3:]
+            and f":{cluster.handle.console_port}" not in (cluster.handle.var_dir / "nginx" / "nginx.conf").read_text()
+        )
     for path in ("/login", "/console", "/conversations", "/static/", "/export"):
         assert get_status(cluster.url + path) == 404, path

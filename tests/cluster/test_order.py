@@ -2,6 +2,7 @@
 each message to the other Rasa server than the one before. PostgreSQL must
 then hold every user message followed by the bot replies it got, in order,
 and nothing else."""
+
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -44,8 +45,11 @@ def test_simultaneous_messages_of_one_conversation_are_taken_in_turn(cluster):
     each stored user message is followed by its own replies, none lost."""
     run = uuid.uuid4().hex[:8]
     senders = [f"pair-{run}-{i:02d}" for i in range(10)]
-    jobs = [(sender, url, text) for sender in senders
-            for url, text in zip(cluster.rasa_urls, ["is ketamine addictive?", "how is ketamine given?"])]
+    jobs = [
+        (sender, url, text)
+        for sender in senders
+        for url, text in zip(cluster.rasa_urls, ["is ketamine addictive?", "how is ketamine given?"])
+    ]
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         answers = list(pool.map(lambda job: (job, send(job[1], job[0], job[2])), jobs))
 

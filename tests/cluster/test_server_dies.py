@@ -1,6 +1,7 @@
 """A Rasa server dies under load: nginx moves on, every message that got a
 200 is stored, and after a restart the server continues the conversations
 with their history. The figures go to results/cluster/server_dies.json."""
+
 import json
 import os
 import signal
@@ -9,7 +10,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from clinicbot.servers import ROOT
+from clinicbot.settings import PROJECT_ROOT
 from tests.cluster.support import FOLLOW_UP, QUESTIONS, send, texts
 
 CONVERSATIONS, MESSAGES, WORKERS = 24, 10, 8
@@ -21,7 +22,7 @@ def _matched(turns, exchange, start):
     text, replies = exchange
     block = [("user", text)] + [("bot", r) for r in replies]
     for i in range(start, len(turns) - len(block) + 1):
-        if turns[i:i + len(block)] == block:
+        if turns[i : i + len(block)] == block:
             return i + len(block)
     return None
 
@@ -40,8 +41,16 @@ def test_a_server_dies_under_load_and_comes_back(cluster):
             text = QUESTIONS[n]
             started = time.monotonic()
             status, body = send(cluster.url, sender, text)
-            log.append({"text": text, "status": status, "replies": texts(body) if status == 200 else [],
-                        "started": started, "ended": time.monotonic(), "body": None if status == 200 else body})
+            log.append(
+                {
+                    "text": text,
+                    "status": status,
+                    "replies": texts(body) if status == 200 else [],
+                    "started": started,
+                    "ended": time.monotonic(),
+                    "body": None if status == 200 else body,
+                }
+            )
             if status == 200:
                 with lock:
                     ok_count[0] += 1
@@ -91,11 +100,10 @@ def test_a_server_dies_under_load_and_comes_back(cluster):
     first_ok_after_kill = min(e["ended"] for e in after_kill) - killed_at[0]
 
     # The server comes back and carries on: history from before the kill is there.
-    restart_started = time.monotonic()
     victim.start()
     restart_seconds = victim.wait_ready()
     continued = 0
-    for sender, log in results:
+    for sender, _ in results:
         before = cluster.store.turns(sender)
         status, body = send(cluster.rasa_urls[1], sender, QUESTIONS[0])
         assert status == 200, body
@@ -105,20 +113,25 @@ def test_a_server_dies_under_load_and_comes_back(cluster):
         follow_up = texts(body)
         assert "SSRI" in follow_up[0] or "antidepressant" in follow_up[0].lower(), follow_up
         after = cluster.store.turns(sender)
-        assert after[:len(before)] == before
-        assert after[len(before):] == [("user", QUESTIONS[0])] + [("bot", t) for t in first] + \
-            [("user", FOLLOW_UP)] + [("bot", t) for t in follow_up]
+        assert after[: len(before)] == before
+        assert after[len(before) :] == [("user", QUESTIONS[0])] + [("bot", t) for t in first] + [
+            ("user", FOLLOW_UP)
+        ] + [("bot", t) for t in follow_up]
         continued += 1
 
     figures = {
-        "messages_sent": sent, "answered_200": ok, "stored_of_200": ok - lost, "lost": lost,
-        "errors_by_status": errors, "failed_but_stored": stored_failed,
+        "messages_sent": sent,
+        "answered_200": ok,
+        "stored_of_200": ok - lost,
+        "lost": lost,
+        "errors_by_status": errors,
+        "failed_but_stored": stored_failed,
         "load_seconds": round(load_seconds, 1),
         "seconds_from_kill_to_next_answer": round(first_ok_after_kill, 2),
         "seconds_to_restart_server": round(restart_seconds, 1),
         "conversations_continued_after_restart": continued,
     }
-    out = ROOT / "results" / "cluster"
+    out = PROJECT_ROOT / "results" / "cluster"
     out.mkdir(parents=True, exist_ok=True)
     (out / "server_dies.json").write_text(json.dumps(figures, indent=2))
     print("\nA server dies:", json.dumps(figures))

@@ -1,6 +1,7 @@
 """Bad input on the socket.io channel, through nginx as the web widget talks:
 each gets a polite reply or a clear refusal, the server keeps serving, and no
 stored event is corrupted. (The REST side: tests/integration/test_bad_input.py.)"""
+
 import asyncio
 import socket
 import uuid
@@ -36,8 +37,14 @@ def test_odd_input_gets_polite_replies_or_clear_refusals(cluster):
                 "missing session": await chat.ask("hello", session_id=None),
                 "10 KB session": await chat.ask("hello", session_id="s" * 10_000),
             }
-            odd = ["🙂🙂🙂 ketamine??", "كيتامين هل هو آمن", "¿La ketamina es segura?", "ketamine\u202eevil",
-                   "<img src=x onerror=alert(1)>", "'; DROP TABLE events; --"]
+            odd = [
+                "🙂🙂🙂 ketamine??",
+                "كيتامين هل هو آمن",
+                "¿La ketamina es segura?",
+                "ketamine\u202eevil",
+                "<img src=x onerror=alert(1)>",
+                "'; DROP TABLE events; --",
+            ]
             odd_answers = [await chat.ask(text) for text in odd]
             after = await chat.ask("is ketamine addictive?")
             return chat.session_id, intact, stored_before, answers, odd, odd_answers, after
@@ -58,7 +65,7 @@ def test_odd_input_gets_polite_replies_or_clear_refusals(cluster):
     assert after and ends_with_referral(after[0]["text"])  # still serving
 
     events = cluster.store.events(session)
-    assert events[:len(stored_before)] == stored_before  # the earlier turns are untouched
+    assert events[: len(stored_before)] == stored_before  # the earlier turns are untouched
     users = [data["text"] for kind, data in events if kind == "user"]
     # Refused messages never reached the store; odd ones were stored exactly as sent.
     assert users == ["how fast does ketamine work?", *odd, "is ketamine addictive?"]
@@ -80,12 +87,13 @@ def test_a_10_kb_session_request_gets_a_fresh_session(cluster):
     assert len(session) <= 128 and replies and ends_with_referral(replies[0]["text"])
 
 
-
 def test_nginx_passes_websocket_upgrades(cluster):
     """The widget's WebSocket transport goes through the load balancer."""
-    request = (f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-               f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-               f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: {cluster.origin}\r\n\r\n")
+    request = (
+        f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: {cluster.origin}\r\n\r\n"
+    )
     with socket.create_connection(("127.0.0.1", cluster.handle.nginx_port), timeout=20) as sock:
         sock.sendall(request.encode())
         head = sock.recv(4096)

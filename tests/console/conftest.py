@@ -6,14 +6,15 @@ Every test then runs twice: on a copy of that SQLite file and on a fresh
 PostgreSQL database (127.0.0.1:5432, user postgres) that Rasa's own tracker
 store filled with the same conversations. PostgreSQL must be reachable: the
 tests fail, never skip, when it is not."""
+
 import asyncio
 import json
 import re
 import sqlite3
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
 
 import pytest
 import sqlalchemy as sa
@@ -27,7 +28,7 @@ USER, PASSWORD = "nurse.kim", "correct horse battery staple"
 SECRET = "test-secret-" + "k" * 40
 
 # Messages the tests look for. Each conversation gets a unique sender id.
-CONVERSATIONS: Dict[str, List[str]] = {
+CONVERSATIONS: dict[str, list[str]] = {
     "crisis": ["hi", "i want to end my life"],
     "crisis_browser": ["hello", "i feel suicidal tonight"],
     "emergency": ["my chest hurts and I can't breathe"],
@@ -37,18 +38,32 @@ CONVERSATIONS: Dict[str, List[str]] = {
     "pii": ["my email is pat@example.org, can someone call me at 555-321-7654?"],
     "html": ["<script>alert(1)</script>"],
     "sql": ["' OR 1=1 --"],
-    "formula": ["=HYPERLINK(\"http://evil.example\") what is ketamine"],
+    "formula": ['=HYPERLINK("http://evil.example") what is ketamine'],
 }
 # Short or ambiguous messages; the test data needs at least one nlu_fallback
 # among them (asserted in `recorded`), whichever the model falls back on.
 # Each must be distinctive: tests look for it in the console's pages.
-FALLBACK_CANDIDATES = ["ketamine?", "hmm", "what about the other one", "blorp zindle quax", "and then?",
-                       "is it", "brain", "ok but why", "umm so like", "that one", "or", "more more", "so more", "so so"]
+FALLBACK_CANDIDATES = [
+    "ketamine?",
+    "hmm",
+    "what about the other one",
+    "blorp zindle quax",
+    "and then?",
+    "is it",
+    "brain",
+    "ok but why",
+    "umm so like",
+    "that one",
+    "or",
+    "more more",
+    "so more",
+    "so so",
+]
 
 
 @dataclass
 class Recorded:
-    senders: Dict[str, str]  # role -> sender id
+    senders: dict[str, str]  # role -> sender id
     sqlite_path: Path
     fallback_sender: str
     fallback_text: str
@@ -66,9 +81,12 @@ def recorded(bot) -> Recorded:
         bot.say(text, f"fallback{i}-{run}")
     engine = sa.create_engine(bot.db_url)
     with engine.connect() as conn:
-        row = conn.execute(sa.select(db.events.c.sender_id, db.events.c.data)
-                           .where(db.events.c.sender_id.like(f"fallback%-{run}"))
-                           .where(db.events.c.intent_name == "nlu_fallback").order_by(db.events.c.id)).first()
+        row = conn.execute(
+            sa.select(db.events.c.sender_id, db.events.c.data)
+            .where(db.events.c.sender_id.like(f"fallback%-{run}"))
+            .where(db.events.c.intent_name == "nlu_fallback")
+            .order_by(db.events.c.id)
+        ).first()
     engine.dispose()
     assert row, "none of FALLBACK_CANDIDATES fell back; add a vaguer message"
     return Recorded(senders, Path(bot.db_path), row.sender_id, json.loads(row.data)["text"])
@@ -83,7 +101,7 @@ def _sqlite_copy(source: Path, target_dir: Path) -> str:
     return f"sqlite:///{target}"
 
 
-def _postgres_copy(source: Path) -> Tuple[str, Callable[[], None]]:
+def _postgres_copy(source: Path) -> tuple[str, Callable[[], None]]:
     """A fresh database that Rasa's own (redacting) tracker store fills with
     the conversations of the SQLite store; returns (url, drop)."""
     name = f"console_test_{uuid.uuid4().hex[:10]}"
@@ -100,6 +118,7 @@ def _postgres_copy(source: Path) -> Tuple[str, Callable[[], None]]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
     return url, drop
 
 
@@ -107,7 +126,8 @@ async def _replay(source_url: str, target_url: str) -> None:
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
 
-    from clinicbot.tracker_store import RedactingSQLTrackerStore
+    from clinicbot.stores.tracker import RedactingSQLTrackerStore
+
     domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
     source = SQLTrackerStore(domain, host=source_url)
     target = RedactingSQLTrackerStore(domain, host=target_url)
@@ -128,6 +148,7 @@ def clone(recorded, tmp_path_factory):
         url, drop = _postgres_copy(recorded.sqlite_path)
         drops.append(drop)
         return url
+
     yield make
     for drop in drops:
         drop()

@@ -1,23 +1,31 @@
 """A staff member's morning in a real browser (Debian's chromium through
 Playwright; no browser download): sign in, filter to crises, read one, mark it
 reviewed, export CSV, look at the dashboard. Screenshots go to results/console/."""
+
 import csv
 import io
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from clinicbot import servers
+from clinicbot.settings import PROJECT_ROOT
 from console import auth, db
+from launcher import servers
 from tests.console.conftest import PASSWORD, USER
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "console"
 
 
@@ -30,10 +38,19 @@ def console_server(clone, backend, tmp_path):
     auth.create_user(engine, USER, PASSWORD)
     engine.dispose()
     port = servers.free_port()
-    env = {**os.environ, "CONSOLE_SECRET_KEY": "browser-test-" + "s" * 40, "TRACKER_DB_URL": url,
-           "PYTHONPATH": str(servers.ROOT)}
-    service = servers.Service("staff console", [sys.executable, "-m", "console", "serve", "--port", str(port)],
-                              f"http://127.0.0.1:{port}/login", env, tmp_path / "console.log").start()
+    env = {
+        **os.environ,
+        "CONSOLE_SECRET_KEY": "browser-test-" + "s" * 40,
+        "TRACKER_DB_URL": url,
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    service = servers.Service(
+        "staff console",
+        [sys.executable, "-m", "console", "serve", "--port", str(port)],
+        f"http://127.0.0.1:{port}/login",
+        env,
+        tmp_path / "console.log",
+    ).start()
     try:
         service.wait_ready(timeout=60)
         yield f"http://127.0.0.1:{port}"
@@ -46,6 +63,7 @@ def browser_page():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing (Debian package chromium; `make browser` installs it).")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
@@ -108,8 +126,9 @@ def test_review_a_crisis_in_the_browser(console_server, browser_page, recorded, 
     # Every chart really loads (a broken image has no natural width). Polled
     # from Python: the page's CSP rightly forbids evaluating strings.
     deadline = time.monotonic() + 20
-    while not all(image.evaluate("img => img.complete && img.naturalWidth > 0")
-                  for image in page.locator(".charts img").all()):
+    while not all(
+        image.evaluate("img => img.complete && img.naturalWidth > 0") for image in page.locator(".charts img").all()
+    ):
         assert time.monotonic() < deadline, "a dashboard chart did not load"
         page.wait_for_timeout(200)
     page.screenshot(path=str(RESULTS / f"{backend}-4-dashboard.png"), full_page=True)

@@ -1,4 +1,5 @@
 """The command line, and the retention purge on a database of its own."""
+
 import csv
 import io
 import time
@@ -29,8 +30,15 @@ def test_cli_show_prints_and_logs(capsys, db_url, recorded, engine):
     code, out, _ = run(capsys, db_url, "show", sender)
     assert code == 0 and "[email]" in out and "pat@example.org" not in out
     with engine.connect() as conn:
-        who = conn.execute(sa.select(db.access_log.c.username).where(db.access_log.c.sender_id == sender)
-                           .where(db.access_log.c.action == "view")).scalars().all()
+        who = (
+            conn.execute(
+                sa.select(db.access_log.c.username)
+                .where(db.access_log.c.sender_id == sender)
+                .where(db.access_log.c.action == "view")
+            )
+            .scalars()
+            .all()
+        )
     assert any(name.startswith("cli:") for name in who)
     assert run(capsys, db_url, "show", "no-such-conversation")[0] == 1
 
@@ -71,8 +79,9 @@ def aged(clone, backend, recorded):
     shift = 100 * 86400
     with engine.begin() as conn:
         # Test set-up only: move two conversations into the past.
-        conn.execute(db.events.update().where(db.events.c.sender_id.in_(old))
-                     .values(timestamp=db.events.c.timestamp - shift))
+        conn.execute(
+            db.events.update().where(db.events.c.sender_id.in_(old)).values(timestamp=db.events.c.timestamp - shift)
+        )
         conn.execute(db.reviews.insert().values(sender_id=old[0], reviewed_by="x", reviewed_at=time.time()))
         conn.execute(db.tags.insert().values(sender_id=old[0], tag="old"))
         conn.execute(db.notes.insert().values(sender_id=old[0], author="x", text="n", at=time.time()))
@@ -87,8 +96,9 @@ def _counts(engine, senders):
     with engine.connect() as conn:
         counts = {"events": conn.execute(sa.select(sa.func.count()).where(db.events.c.sender_id.in_(senders))).scalar()}
         for table in TABLES:
-            counts[table.name] = conn.execute(sa.select(sa.func.count()).select_from(table)
-                                              .where(table.c.sender_id.in_(senders))).scalar()
+            counts[table.name] = conn.execute(
+                sa.select(sa.func.count()).select_from(table).where(table.c.sender_id.in_(senders))
+            ).scalar()
     return counts
 
 

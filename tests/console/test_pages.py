@@ -1,4 +1,5 @@
 """The pages, against real conversations on SQLite and on PostgreSQL."""
+
 import csv
 import datetime as dt
 import io
@@ -33,8 +34,13 @@ def test_sync_copies_each_user_message_once(engine, recorded):
 
 def test_flags_come_from_the_real_conversations(engine, recorded):
     s = recorded.senders
-    expected = {s["crisis"]: "crisis", s["emergency"]: "emergency", s["advice"]: "personal_advice",
-                s["thumbs_down"]: "thumbs_down", recorded.fallback_sender: "fallback"}
+    expected = {
+        s["crisis"]: "crisis",
+        s["emergency"]: "emergency",
+        s["advice"]: "personal_advice",
+        s["thumbs_down"]: "thumbs_down",
+        recorded.fallback_sender: "fallback",
+    }
     with engine.connect() as conn:
         rows = {r.sender_id: r for r in conn.execute(sa.select(db.conversations))}
     for sender, flag in expected.items():
@@ -53,6 +59,7 @@ def test_list_is_newest_first_with_turns_topics_and_flags(staff, recorded):
 
 def test_pagination(staff, monkeypatch):
     from console import queries
+
     monkeypatch.setattr(queries, "PAGE_SIZE", 3)
     first, second = staff.get("/conversations").text, staff.get("/conversations?page=2").text
     assert len(listed(first)) == 3 and "Page 1 of" in first
@@ -91,15 +98,23 @@ def test_transcript_shows_every_turn_and_logs_the_view(staff, recorded, engine):
     assert "Ketamine carries a risk of dependency" in page  # the bot's reply
     assert "👎 Not helpful" in page
     with engine.connect() as conn:
-        log = conn.execute(sa.select(db.access_log).where(db.access_log.c.sender_id == sender)
-                           .where(db.access_log.c.action == "view")).all()
+        log = conn.execute(
+            sa.select(db.access_log).where(db.access_log.c.sender_id == sender).where(db.access_log.c.action == "view")
+        ).all()
     assert log and log[-1].username == USER
 
 
 def test_fallback_shows_the_real_confidence_not_the_threshold(staff, recorded, engine):
     with engine.connect() as conn:
-        data = json.loads(conn.execute(sa.select(db.events.c.data).where(db.events.c.sender_id == recorded.fallback_sender)
-                                       .where(db.events.c.intent_name == "nlu_fallback")).scalars().first())
+        data = json.loads(
+            conn.execute(
+                sa.select(db.events.c.data)
+                .where(db.events.c.sender_id == recorded.fallback_sender)
+                .where(db.events.c.intent_name == "nlu_fallback")
+            )
+            .scalars()
+            .first()
+        )
     config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
     threshold = next(c["threshold"] for c in config["pipeline"] if c["name"] == "FallbackClassifier")
     assert data["parse_data"]["intent"]["confidence"] == threshold  # all Rasa stores for a fallback
@@ -151,6 +166,7 @@ def test_dashboard_puts_unreviewed_crises_first(staff, recorded):
 
 def test_dashboard_numbers(engine, recorded):
     from console import queries
+
     with engine.connect() as conn:
         numbers = queries.stats(conn)
     assert numbers.crises >= 2 and numbers.emergencies >= 1
@@ -163,8 +179,15 @@ def test_training_inbox_correction_and_nlu_export(staff, recorded, engine):
     page = staff.get("/inbox").text
     assert recorded.fallback_text in page
     with engine.connect() as conn:
-        event_id = conn.execute(sa.select(db.messages.c.event_id).where(db.messages.c.sender_id == recorded.fallback_sender)
-                                .where(db.messages.c.intent == "nlu_fallback")).scalars().first()
+        event_id = (
+            conn.execute(
+                sa.select(db.messages.c.event_id)
+                .where(db.messages.c.sender_id == recorded.fallback_sender)
+                .where(db.messages.c.intent == "nlu_fallback")
+            )
+            .scalars()
+            .first()
+        )
     assert post(staff, "/inbox/correct", event_id=str(event_id), intent="not_an_intent").status_code == 400
     assert post(staff, "/inbox/correct", event_id=str(event_id), intent="out_of_scope").status_code == 302
     assert recorded.fallback_text not in staff.get("/inbox").text  # no longer to do
@@ -176,13 +199,16 @@ def test_training_inbox_correction_and_nlu_export(staff, recorded, engine):
     block = next(b for b in parsed["nlu"] if b["intent"] == "out_of_scope")
     assert f"- {recorded.fallback_text}" in block["examples"]
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
     data = RasaYAMLReader().reads(exported.text)
     assert recorded.fallback_text in [m.get("text") for m in data.intent_examples]
 
 
 def test_inbox_refuses_messages_that_are_not_in_it(staff, recorded, engine):
     with engine.connect() as conn:
-        confident = conn.execute(sa.select(db.messages.c.event_id).where(db.messages.c.sender_id == recorded.senders["advice"])).scalar()
+        confident = conn.execute(
+            sa.select(db.messages.c.event_id).where(db.messages.c.sender_id == recorded.senders["advice"])
+        ).scalar()
     assert post(staff, "/inbox/correct", event_id=str(confident), intent="greet").status_code == 404
 
 

@@ -1,4 +1,5 @@
 """Sessions, CSRF, escaping, injection and redaction."""
+
 import sqlalchemy as sa
 
 from console import auth, db
@@ -110,8 +111,9 @@ def test_sql_in_search_finds_only_itself(staff, recorded):
 
 
 def test_sql_in_filters_is_plain_text(staff):
-    page = staff.get("/conversations", query_string={"intent": "' OR 1=1 --", "flag": "crisis' --",
-                                                     "from": "2020-01-01' OR 1=1"}).text
+    page = staff.get(
+        "/conversations", query_string={"intent": "' OR 1=1 --", "flag": "crisis' --", "from": "2020-01-01' OR 1=1"}
+    ).text
     assert "0 conversations" in page
 
 

@@ -1,5 +1,6 @@
 """Bad input on the REST channel: a clear 400 or a polite reply, the server
 keeps serving, and stored conversations stay intact."""
+
 import json
 import sqlite3
 import urllib.error
@@ -7,13 +8,13 @@ import urllib.request
 
 import pytest
 
-from tests.fixtures import post_json
 from tests.helpers import ends_with_referral
 
 
 def raw_post(bot, body: bytes, content_type="application/json"):
-    request = urllib.request.Request(f"{bot.url}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": content_type})
+    request = urllib.request.Request(
+        f"{bot.url}/webhooks/rest/webhook", data=body, headers={"Content-Type": content_type}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as reply:
             return reply.status, json.loads(reply.read() or b"null")
@@ -29,19 +30,25 @@ def stored_before(bot):
 
 
 def _events(bot, sender):
-    return sqlite3.connect(bot.db_path).execute(
-        "select id, type_name, data from events where sender_id = ? order by id", (sender,)).fetchall()
+    return (
+        sqlite3.connect(bot.db_path)
+        .execute("select id, type_name, data from events where sender_id = ? order by id", (sender,))
+        .fetchall()
+    )
 
 
-@pytest.mark.parametrize("body,reason", [
-    (b"{not json", "JSON"),
-    (b"\xff\xfe\x00garbage", "JSON"),
-    (b'["a list"]', "object"),
-    (b'{"message": "hi"}', "sender"),
-    (json.dumps({"sender": "x" * 10_000, "message": "hi"}).encode(), "sender"),
-    (json.dumps({"sender": "ok", "message": 42}).encode(), "message"),
-    (json.dumps({"sender": "a b<script>", "message": "hi"}).encode(), "sender"),
-])
+@pytest.mark.parametrize(
+    "body,reason",
+    [
+        (b"{not json", "JSON"),
+        (b"\xff\xfe\x00garbage", "JSON"),
+        (b'["a list"]', "object"),
+        (b'{"message": "hi"}', "sender"),
+        (json.dumps({"sender": "x" * 10_000, "message": "hi"}).encode(), "sender"),
+        (json.dumps({"sender": "ok", "message": 42}).encode(), "message"),
+        (json.dumps({"sender": "a b<script>", "message": "hi"}).encode(), "sender"),
+    ],
+)
 def test_malformed_requests_get_a_clear_400(bot, stored_before, body, reason):
     status, reply = raw_post(bot, body)
     assert status == 400 and reason in reply["error"]
@@ -65,14 +72,17 @@ def test_a_long_message_with_crisis_language_gets_the_crisis_reply(bot):
     assert "988" in replies[0]["text"]
 
 
-@pytest.mark.parametrize("message", [
-    "<img src=x onerror=alert(1)>",
-    "'; DROP TABLE events; --",
-    "¿La ketamina es segura?",
-    "كيتامين هل هو آمن",
-    "🙂🙂🙂 ketamine??",
-    "ketamine\u202eevil",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "<img src=x onerror=alert(1)>",
+        "'; DROP TABLE events; --",
+        "¿La ketamina es segura?",
+        "كيتامين هل هو آمن",
+        "🙂🙂🙂 ketamine??",
+        "ketamine\u202eevil",
+    ],
+)
 def test_odd_but_valid_messages_get_a_reply_ending_with_a_referral(bot, message):
     replies = bot.say(message, "odd-patient")
     assert replies and all(ends_with_referral(r["text"]) for r in replies)

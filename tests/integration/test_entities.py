@@ -1,4 +1,5 @@
 """Treatment names, however they are typed, become one of the two values."""
+
 import pytest
 
 CASES = [

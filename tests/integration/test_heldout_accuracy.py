@@ -2,13 +2,15 @@
 on) through the whole NLU pipeline, crisis guard included. They are no
 longer a measurement (real questions are: `make evaluate`); they guard
 against regressions. Prints the per-intent report."""
+
 from collections import Counter, defaultdict
 
 import pytest
 
 from bench.nlu_trial import CRISIS_SET, REGRESSION_CRISIS_SETS
+from clinicbot.settings import PROJECT_ROOT
 from clinicbot.topics import CLINIC_TOPICS, HONEST_REPLIES
-from corpus import ROOT, nlu_examples
+from corpus import nlu_examples
 
 MIN_ACCURACY = 0.90
 
@@ -47,7 +49,7 @@ def _report(predictions) -> str:
 
 
 async def test_heldout_intent_accuracy(agent):
-    predictions = await _predict(agent, nlu_examples(ROOT / "tests" / "nlu" / "heldout.yml"))
+    predictions = await _predict(agent, nlu_examples(PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"))
     accuracy = sum(_right(e, p) for e, p, _ in predictions) / len(predictions)
     print(f"\nHeld-out intent accuracy: {accuracy:.1%} on {len(predictions)} questions\n{_report(predictions)}")
     for expected, predicted, text in predictions:
@@ -69,13 +71,15 @@ async def test_every_crisis_in_the_regression_sets_reaches_a_reply_with_988(agen
     (CONTENT.md) a parent or friend asking for help is talk about suicide.
     These sets were read while building the crisis guard, so they guard
     against regressions; real crises are measured by make evaluate."""
-    pairs = nlu_examples(ROOT / "tests" / "nlu" / f"{name}.yml")
+    pairs = nlu_examples(PROJECT_ROOT / "tests" / "nlu" / f"{name}.yml")
     predictions = await _predict(agent, pairs)
     positives = [(e, p, t) for e, p, t in predictions if e in SAFETY_REPLIES]
     missed = [(e, p, t) for e, p, t in positives if p not in SAFETY_REPLIES + ("ask_about_suicide",)]
     informational = [(e, p, t) for e, p, t in positives if p == "ask_about_suicide"]
-    print(f"\n{name}: {len(positives) - len(missed)} of {len(positives)} reach 988; "
-          f"{len(informational)} as talk about someone else:")
+    print(
+        f"\n{name}: {len(positives) - len(missed)} of {len(positives)} reach 988; "
+        f"{len(informational)} as talk about someone else:"
+    )
     for _, _, text in informational:
         print(f"  {text}")
     assert not missed, "\n".join(f"{e} -> {p}: {t}" for e, p, t in missed)

@@ -1,4 +1,5 @@
 """The real Rasa server and action server, talked to over the REST channel."""
+
 import sqlite3
 
 from tests.helpers import ends_with_referral
@@ -48,16 +49,20 @@ def test_faq_answer_offers_rating_buttons(bot):
 
 def test_conversation_is_stored_redacted(bot):
     bot.say("my email is pat@example.org, can someone call me at 555-321-7654?", "e2e-redact")
-    rows = sqlite3.connect(bot.db_path).execute(
-        "select data from events where sender_id = ? and type_name = 'user'", ("e2e-redact",)).fetchall()
+    rows = (
+        sqlite3.connect(bot.db_path)
+        .execute("select data from events where sender_id = ? and type_name = 'user'", ("e2e-redact",))
+        .fetchall()
+    )
     assert rows and all("pat@example.org" not in r[0] and "555-321-7654" not in r[0] for r in rows)
 
 
 def test_an_ordinary_question_after_crisis_words_is_answered_after_the_crisis_lines(bot):
     """The crisis guard acts on "suicidal" whatever else is said; the classifier
     saw a question about dependency, so that answer follows (actions/safety.py)."""
-    replies = bot.say("i feel suicidal some days but mostly i wonder, can you get hooked on ketamine?",
-                      "e2e-after-crisis")
+    replies = bot.say(
+        "i feel suicidal some days but mostly i wonder, can you get hooked on ketamine?", "e2e-after-crisis"
+    )
     texts = [reply["text"] for reply in replies]
     assert "988" in texts[0]
     assert len(texts) == 3 and "You also asked about dependency" in texts[1], texts

@@ -2,10 +2,12 @@
 
 Phrasings here are our own, not training examples (test_training_data checks
 the held-out files; these are checked against data/nlu below)."""
+
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from clinicbot.crisis_guard import CrisisGuard, detect
+from clinicbot.nlu.crisis_guard import CrisisGuard, detect
+from clinicbot.settings import PROJECT_ROOT
 from tests.helpers import training_examples
 
 CRISIS = [
@@ -188,14 +190,17 @@ def test_talk_about_suicide_and_everyday_words_are_left_to_the_model(text):
     assert detect(text) is None, f"{text!r} forced by {detect(text)}"
 
 
-@pytest.mark.parametrize("text", [
-    "how many 500 mg tylenols would it take",
-    "what is the lethal dose of my sertraline",
-    "im suicidal",
-    "feeling really suicidal again tonight",
-    "i keep thinking about suicide",
-    "my suicidal thoughts are back",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how many 500 mg tylenols would it take",
+        "what is the lethal dose of my sertraline",
+        "im suicidal",
+        "feeling really suicidal again tonight",
+        "i keep thinking about suicide",
+        "my suicidal thoughts are back",
+    ],
+)
 def test_the_askers_own_crisis_and_asking_for_a_lethal_amount_are_forced(text):
     assert detect(text) is not None and detect(text)[0] == "crisis", text
 
@@ -223,8 +228,11 @@ def test_odd_input_is_not_an_error(text):
 def _message(text, intent, confidence):
     message = Message(data={"text": text})
     message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
-    message.set("intent_ranking", [{"name": intent, "confidence": confidence},
-                                   {"name": "crisis", "confidence": 0.05}], add_to_output=True)
+    message.set(
+        "intent_ranking",
+        [{"name": intent, "confidence": confidence}, {"name": "crisis", "confidence": 0.05}],
+        add_to_output=True,
+    )
     return message
 
 
@@ -234,8 +242,11 @@ def test_component_overrides_the_model_and_keeps_its_guess():
     assert message.get("intent") == {"name": "crisis", "confidence": 1.0}
     assert [r["name"] for r in message.get("intent_ranking")] == ["crisis", "ask_suicidal_thoughts"]
     assert message.get("safety_override") == {
-        "rule": "kill_self", "model_intent": "ask_suicidal_thoughts", "model_confidence": 0.91,
-        "model_scores": {"crisis": 0.05}}
+        "rule": "kill_self",
+        "model_intent": "ask_suicidal_thoughts",
+        "model_confidence": 0.91,
+        "model_scores": {"crisis": 0.05},
+    }
     assert "safety_override" in message.as_dict(only_output_properties=True)
 
 
@@ -260,45 +271,62 @@ def _ranked(text, ranking):
 
 def test_crisis_and_emergency_together_above_the_threshold_win():
     """0.12 + 0.10 of the probability is enough: a false alarm costs less than a miss."""
-    ranking = [{"name": "ask_onset", "confidence": 0.5}, {"name": "crisis", "confidence": 0.12},
-               {"name": "medical_emergency", "confidence": 0.10}]
+    ranking = [
+        {"name": "ask_onset", "confidence": 0.5},
+        {"name": "crisis", "confidence": 0.12},
+        {"name": "medical_emergency", "confidence": 0.10},
+    ]
     [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked("not sure i can keep going", ranking)])
     assert message.get("intent")["name"] == "crisis"
     assert message.get("safety_override") == {
-        "rule": "model_probability", "model_intent": "ask_onset", "model_confidence": 0.5,
-        "model_scores": {"crisis": 0.12, "medical_emergency": 0.10}}
+        "rule": "model_probability",
+        "model_intent": "ask_onset",
+        "model_confidence": 0.5,
+        "model_scores": {"crisis": 0.12, "medical_emergency": 0.10},
+    }
 
 
 def test_the_likelier_safety_intent_is_chosen():
-    ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "ask_safety", "confidence": 0.24},
-               {"name": "medical_emergency", "confidence": 0.2}, {"name": "crisis", "confidence": 0.05}]
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.25},
+        {"name": "ask_safety", "confidence": 0.24},
+        {"name": "medical_emergency", "confidence": 0.2},
+        {"name": "crisis", "confidence": 0.05},
+    ]
     [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked("his lips look odd", ranking)])
     assert message.get("intent")["name"] == "medical_emergency"
 
 
 def test_below_the_threshold_or_without_one_nothing_changes():
-    ranking = [{"name": "ask_onset", "confidence": 0.7}, {"name": "crisis", "confidence": 0.1},
-               {"name": "medical_emergency", "confidence": 0.05}]
+    ranking = [
+        {"name": "ask_onset", "confidence": 0.7},
+        {"name": "crisis", "confidence": 0.1},
+        {"name": "medical_emergency", "confidence": 0.05},
+    ]
     for config in ({"model_threshold": 0.2}, {"model_threshold": None}):
         [message] = CrisisGuard(config).process([_ranked("how fast does it work", [dict(r) for r in ranking])])
         assert message.get("intent")["name"] == "ask_onset"
         assert message.get("safety_override") is None
     [message] = CrisisGuard({"model_threshold": None}).process(
-        [_ranked("hmm", [{"name": "ask_onset", "confidence": 0.4}, {"name": "crisis", "confidence": 0.39}])])
+        [_ranked("hmm", [{"name": "ask_onset", "confidence": 0.4}, {"name": "crisis", "confidence": 0.39}])]
+    )
     assert message.get("intent")["name"] == "ask_onset"
 
 
 def test_the_shipped_config_sets_a_model_threshold():
-    from tests.helpers import ROOT, load_yaml
+    from tests.helpers import load_yaml
 
-    [guard] = [c for c in load_yaml(ROOT / "config.yml")["pipeline"] if c["name"].endswith("CrisisGuard")]
+    [guard] = [c for c in load_yaml(PROJECT_ROOT / "config.yml")["pipeline"] if c["name"].endswith("CrisisGuard")]
     assert 0 < guard["model_threshold"] <= 0.5
 
 
 def test_two_word_fragments_are_left_to_the_model():
-    """"ok and" spreads the probability over every intent; it is not a crisis."""
-    ranking = [{"name": "affirm", "confidence": 0.29}, {"name": "medical_emergency", "confidence": 0.12},
-               {"name": "crisis", "confidence": 0.1}]
+    """ "ok and" spreads the probability over every intent; it is not a crisis."""
+    ranking = [
+        {"name": "affirm", "confidence": 0.29},
+        {"name": "medical_emergency", "confidence": 0.12},
+        {"name": "crisis", "confidence": 0.1},
+    ]
     [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked("ok and", ranking)])
     assert message.get("intent")["name"] == "affirm"
     [message] = CrisisGuard({"model_threshold": 0.2}).process([_ranked("ok and then", [dict(r) for r in ranking])])
@@ -328,16 +356,21 @@ def test_saying_one_is_safe_stops_the_probability_rule_unless_doubt_follows(text
 
 def test_a_reassurance_never_undoes_explicit_crisis_words_or_the_models_own_guess():
     [message] = CrisisGuard({"model_threshold": 0.2}).process(
-        [_ranked("i'm safe, i just want to die", [{"name": "ask_onset", "confidence": 0.9}])])
+        [_ranked("i'm safe, i just want to die", [{"name": "ask_onset", "confidence": 0.9}])]
+    )
     assert message.get("intent")["name"] == "crisis"
     [message] = CrisisGuard({"model_threshold": 0.2}).process(
-        [_ranked("i'm not suicidal, just wondering", [{"name": "crisis", "confidence": 0.6}])])
+        [_ranked("i'm not suicidal, just wondering", [{"name": "crisis", "confidence": 0.6}])]
+    )
     assert message.get("intent")["name"] == "crisis"
 
 
 def test_an_everyday_saying_with_a_weak_lean_to_crisis_gets_its_topic():
-    ranking = [{"name": "crisis", "confidence": 0.3}, {"name": "ask_onset", "confidence": 0.28},
-               {"name": "out_of_scope", "confidence": 0.1}]
+    ranking = [
+        {"name": "crisis", "confidence": 0.3},
+        {"name": "ask_onset", "confidence": 0.28},
+        {"name": "out_of_scope", "confidence": 0.1},
+    ]
     [message] = CrisisGuard({"model_threshold": 0.15}).process([_ranked("this wait is killing me", ranking)])
     assert message.get("intent")["name"] == "ask_onset"
     assert message.get("safety_note")["rule"] == "everyday_saying"
@@ -350,6 +383,7 @@ def test_an_everyday_saying_does_not_hide_a_strong_lean_or_crisis_words():
     assert message.get("intent")["name"] == "crisis"
     calm = [{"name": "ask_onset", "confidence": 0.8}, {"name": "crisis", "confidence": 0.1}]
     [message] = CrisisGuard({"model_threshold": 0.15}).process(
-        [_ranked("this wait is killing me and i want to die", calm)])
+        [_ranked("this wait is killing me and i want to die", calm)]
+    )
     assert message.get("intent")["name"] == "crisis"
     assert message.get("safety_override")["rule"] == "want_to_die"

@@ -1,13 +1,13 @@
 """Invariants of the content: referrals, provenance, topics, placeholders."""
+
 import re
-import subprocess
-import sys
 
 import pytest
 
 from clinicbot import settings
+from clinicbot.settings import PROJECT_ROOT
 from clinicbot.topics import FAQ_TOPICS, response_for
-from tests.helpers import ROOT, domain, ends_with_referral, examples_by_intent, load_yaml, training_examples
+from tests.helpers import domain, ends_with_referral, examples_by_intent, load_yaml, training_examples
 
 RESPONSES = domain()["responses"]
 VARIATIONS = [(name, i, v["text"]) for name, variations in RESPONSES.items() for i, v in enumerate(variations)]
@@ -37,7 +37,7 @@ def test_every_faq_intent_has_at_least_20_distinct_examples():
 
 
 def test_every_faq_response_has_provenance_naming_an_article():
-    provenance = load_yaml(ROOT / "provenance.yml")
+    provenance = load_yaml(PROJECT_ROOT / "provenance.yml")
     for intent in FAQ_TOPICS:
         entries = provenance.get(response_for(intent))
         assert entries, f"{response_for(intent)} has no provenance"
@@ -46,11 +46,15 @@ def test_every_faq_response_has_provenance_naming_an_article():
 
 
 def test_conditional_topics_answer_each_treatment_and_compare_by_default():
-    for name in ("utter_mechanism", "utter_onset", "utter_side_effects", "utter_dosing_frequency",
-                 "utter_efficacy", "utter_dependency"):
-        conditions = {
-            tuple((c["name"], c["value"]) for c in v.get("condition", [])) for v in RESPONSES[name]
-        }
+    for name in (
+        "utter_mechanism",
+        "utter_onset",
+        "utter_side_effects",
+        "utter_dosing_frequency",
+        "utter_efficacy",
+        "utter_dependency",
+    ):
+        conditions = {tuple((c["name"], c["value"]) for c in v.get("condition", [])) for v in RESPONSES[name]}
         assert conditions == {(), (("treatment", "ketamine"),), (("treatment", "antidepressant"),)}, name
 
 
@@ -84,25 +88,39 @@ def test_faq_answers_are_short_enough_for_a_patient():
 
 
 def test_answers_never_call_a_treatment_safe_or_a_cure():
-    banned = re.compile(r"\b((ketamine|it|treatment|antidepressants?|infusions?|they) (is|are) (completely |totally |perfectly )?safe|"
-                        r"cures?|works for everyone|non-addictive|not addictive|guaranteed)\b", re.I)
+    banned = re.compile(
+        r"\b((ketamine|it|treatment|antidepressants?|infusions?|they) (is|are) (completely |totally |perfectly )?safe|"
+        r"cures?|works for everyone|non-addictive|not addictive|guaranteed)\b",
+        re.I,
+    )
     for name, index, text in VARIATIONS:
         assert not banned.search(text), f"{name}[{index}]: {banned.search(text).group(0)!r}"
 
 
 def test_replies_for_messages_the_bot_could_not_place_show_the_crisis_line():
     """A crisis the classifier missed lands on one of these; 988 must still show."""
-    for name in ("utter_did_you_mean", "utter_ask_rephrase", "utter_offer_contact", "utter_out_of_scope",
-                 "utter_personal_advice", "utter_clinic_info", "utter_request_human"):
+    for name in (
+        "utter_did_you_mean",
+        "utter_ask_rephrase",
+        "utter_offer_contact",
+        "utter_out_of_scope",
+        "utter_personal_advice",
+        "utter_clinic_info",
+        "utter_request_human",
+    ):
         assert all("{crisis_lifeline}" in v["text"] for v in RESPONSES[name]), name
 
 
 # ---- Topics the articles don't cover, the clinic's own answers, and talk about suicide ----
 
-from clinicbot.topics import ABOUT_SUICIDE, CLINIC_TOPICS, clinic_answer_key  # noqa: E402
+from clinicbot.safety import ABOUT_SUICIDE  # noqa: E402
+from clinicbot.topics import CLINIC_TOPICS, clinic_answer_key  # noqa: E402
 
-BANNED = re.compile(r"\b((ketamine|it|treatment|antidepressants?|infusions?|they) (is|are) (completely |totally |perfectly )?safe|"
-                    r"cures?|works for everyone|non-addictive|not addictive|guaranteed)\b", re.I)
+BANNED = re.compile(
+    r"\b((ketamine|it|treatment|antidepressants?|infusions?|they) (is|are) (completely |totally |perfectly )?safe|"
+    r"cures?|works for everyone|non-addictive|not addictive|guaranteed)\b",
+    re.I,
+)
 
 
 def _grade(text: str) -> float:
@@ -112,7 +130,7 @@ def _grade(text: str) -> float:
 
 
 def test_every_clinic_topic_has_its_honest_reply_and_a_rule():
-    rules = load_yaml(ROOT / "data" / "rules" / "clinic_topics.yml")["rules"]
+    rules = load_yaml(PROJECT_ROOT / "data" / "rules" / "clinic_topics.yml")["rules"]
     answered = {r["steps"][0]["intent"]: r["steps"][1]["action"] for r in rules}
     for intent in CLINIC_TOPICS:
         assert response_for(intent) in RESPONSES, intent

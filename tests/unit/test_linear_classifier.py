@@ -1,5 +1,6 @@
 """LinearIntentClassifier: trains, persists and loads through Rasa's own model
 storage, scores as scikit-learn does, and refuses a tampered model file."""
+
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -7,13 +8,23 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinicbot.linear_classifier import ARRAYS_FILE, SETTINGS_FILE, LinearIntentClassifier
+from clinicbot.nlu.linear_classifier import ARRAYS_FILE, SETTINGS_FILE, LinearIntentClassifier
 
 EXAMPLES = {
-    "ask_onset": ["how fast does it work", "how long until i feel better", "when does it kick in",
-                  "how many weeks before zoloft works", "is ketamine quick to act"],
-    "ask_side_effects": ["what are the side effects", "will i feel sick", "does it cause weight gain",
-                         "any side effects from infusions", "can it raise blood pressure"],
+    "ask_onset": [
+        "how fast does it work",
+        "how long until i feel better",
+        "when does it kick in",
+        "how many weeks before zoloft works",
+        "is ketamine quick to act",
+    ],
+    "ask_side_effects": [
+        "what are the side effects",
+        "will i feel sick",
+        "does it cause weight gain",
+        "any side effects from infusions",
+        "can it raise blood pressure",
+    ],
     "greet": ["hi", "hello there", "good morning", "hey", "hiya"],
 }
 
@@ -30,8 +41,9 @@ def _context():
 
 def _trained(storage, **config):
     resource = Resource("linear")
-    component = LinearIntentClassifier.create({**LinearIntentClassifier.get_default_config(), **config},
-                                              storage, resource, _context())
+    component = LinearIntentClassifier.create(
+        {**LinearIntentClassifier.get_default_config(), **config}, storage, resource, _context()
+    )
     data = TrainingData([Message(data={"text": t, "intent": i}) for i, texts in EXAMPLES.items() for t in texts])
     component.train(data)
     return component, resource
@@ -118,8 +130,11 @@ def test_the_gate_answers_when_sure_and_the_full_model_otherwise(storage):
     for text in ("hi", "hello there", "side effects?", "how fast does it work", "zzzz qqqq", "", "is it quick"):
         gated = _gate_probabilities(component, text)
         (sure if max(gated.values()) >= 0.5 else unsure).append(text)
-        expected = gated if max(gated.values()) >= 0.5 else dict(
-            zip(component.pipeline.classes_, component.pipeline.predict_proba([text])[0]))
+        expected = (
+            gated
+            if max(gated.values()) >= 0.5
+            else dict(zip(component.pipeline.classes_, component.pipeline.predict_proba([text])[0]))
+        )
         got = {r["name"]: r["confidence"] for r in _classify(component, text).get("intent_ranking")}
         assert got == pytest.approx(expected)
     assert sure and unsure  # both paths were taken

@@ -1,13 +1,14 @@
 """The response generator fills clinic details and adds the buttons."""
+
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from clinicbot import settings
 from clinicbot.nlg import ClinicNLG, suggestion_buttons
-from tests.helpers import ROOT
+from clinicbot.settings import PROJECT_ROOT
 
-DOMAIN = Domain.load(str(ROOT / "domain.yml"))
+DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 NLG = ClinicNLG(domain=DOMAIN)
 
 
@@ -37,7 +38,9 @@ async def test_faq_answers_carry_feedback_buttons_and_others_do_not():
     faq = await NLG.generate("utter_side_effects", tracker(), "rest")
     crisis = await NLG.generate("utter_crisis", tracker(), "rest")
     assert [b["payload"] for b in faq["buttons"]] == [
-        '/give_feedback{"feedback": "helpful"}', '/give_feedback{"feedback": "not_helpful"}']
+        '/give_feedback{"feedback": "helpful"}',
+        '/give_feedback{"feedback": "not_helpful"}',
+    ]
     assert "buttons" not in crisis
 
 
@@ -48,11 +51,16 @@ async def test_greeting_buttons_keep_their_json_payloads():
 
 
 async def test_did_you_mean_offers_the_two_likeliest_topics_then_something_else():
-    ranking = [{"name": "nlu_fallback", "confidence": 0.55}, {"name": "ask_onset", "confidence": 0.4},
-               {"name": "greet", "confidence": 0.3}, {"name": "ask_efficacy", "confidence": 0.2},
-               {"name": "ask_safety", "confidence": 0.1}]
-    user = UserUttered("how quick is it", intent={"name": "nlu_fallback", "confidence": 0.55},
-                       parse_data={"intent_ranking": ranking})
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.55},
+        {"name": "ask_onset", "confidence": 0.4},
+        {"name": "greet", "confidence": 0.3},
+        {"name": "ask_efficacy", "confidence": 0.2},
+        {"name": "ask_safety", "confidence": 0.1},
+    ]
+    user = UserUttered(
+        "how quick is it", intent={"name": "nlu_fallback", "confidence": 0.55}, parse_data={"intent_ranking": ranking}
+    )
     message = await NLG.generate("utter_did_you_mean", tracker(user), "rest")
     assert [b["payload"] for b in message["buttons"]] == ["/ask_onset", "/ask_efficacy", "/deny"]
 
@@ -62,31 +70,53 @@ def test_suggestions_without_a_ranking_are_empty():
 
 
 def crisis_message(override, intent="crisis"):
-    return UserUttered("...", {"name": intent, "confidence": 1.0},
-                       parse_data={"intent": {"name": intent, "confidence": 1.0}, "safety_override": override})
+    return UserUttered(
+        "...",
+        {"name": intent, "confidence": 1.0},
+        parse_data={"intent": {"name": intent, "confidence": 1.0}, "safety_override": override},
+    )
 
 
 async def test_a_crisis_reply_from_probability_alone_checks_in():
-    message = await NLG.generate("utter_crisis", tracker(crisis_message(
-        {"rule": "model_probability", "model_intent": "ask_onset", "model_confidence": 0.5})), "rest")
+    message = await NLG.generate(
+        "utter_crisis",
+        tracker(crisis_message({"rule": "model_probability", "model_intent": "ask_onset", "model_confidence": 0.5})),
+        "rest",
+    )
     assert message["text"].startswith("I may have misread you") and "988" in message["text"]
 
 
 async def test_crisis_words_or_the_classifiers_own_crisis_get_the_direct_reply():
-    words = await NLG.generate("utter_crisis", tracker(crisis_message(
-        {"rule": "suicidal", "model_intent": "ask_onset", "model_confidence": 0.5})), "rest")
+    words = await NLG.generate(
+        "utter_crisis",
+        tracker(crisis_message({"rule": "suicidal", "model_intent": "ask_onset", "model_confidence": 0.5})),
+        "rest",
+    )
     model = await NLG.generate("utter_crisis", tracker(crisis_message(None)), "rest")
     assert words["text"] == model["text"]
     assert words["text"].startswith("I'm so sorry") and "988" in words["text"]
 
 
 async def test_an_emergency_reply_from_probability_alone_checks_in():
-    probability = await NLG.generate("utter_medical_emergency", tracker(crisis_message(
-        {"rule": "model_probability", "model_intent": "out_of_scope", "model_confidence": 0.5},
-        "medical_emergency")), "rest")
-    words = await NLG.generate("utter_medical_emergency", tracker(crisis_message(
-        {"rule": "overdose_taken", "model_intent": "out_of_scope", "model_confidence": 0.5},
-        "medical_emergency")), "rest")
+    probability = await NLG.generate(
+        "utter_medical_emergency",
+        tracker(
+            crisis_message(
+                {"rule": "model_probability", "model_intent": "out_of_scope", "model_confidence": 0.5},
+                "medical_emergency",
+            )
+        ),
+        "rest",
+    )
+    words = await NLG.generate(
+        "utter_medical_emergency",
+        tracker(
+            crisis_message(
+                {"rule": "overdose_taken", "model_intent": "out_of_scope", "model_confidence": 0.5}, "medical_emergency"
+            )
+        ),
+        "rest",
+    )
     emergency_number = settings.response_values()["emergency_number"]
     assert probability["text"].startswith("I may have misread you") and emergency_number in probability["text"]
     assert words["text"].startswith("This could be a medical emergency") and emergency_number in words["text"]
@@ -94,9 +124,13 @@ async def test_an_emergency_reply_from_probability_alone_checks_in():
 
 async def test_a_clinic_topic_uses_the_clinics_own_answer_when_it_wrote_one(tmp_path, monkeypatch):
     clinic = tmp_path / "clinic.yml"
-    clinic.write_text((ROOT / "clinic.yml").read_text() + "\n", encoding="utf-8")
-    text = clinic.read_text().replace("answers:\n", "answers:\n  cost: >-\n    One visit costs what {clinic_name} lists"
-                                      " on its price page. Please ask your doctor about the rest.\n", 1)
+    clinic.write_text((PROJECT_ROOT / "clinic.yml").read_text() + "\n", encoding="utf-8")
+    text = clinic.read_text().replace(
+        "answers:\n",
+        "answers:\n  cost: >-\n    One visit costs what {clinic_name} lists"
+        " on its price page. Please ask your doctor about the rest.\n",
+        1,
+    )
     clinic.write_text(text, encoding="utf-8")
     monkeypatch.setenv("CLINIC_CONFIG", str(clinic))
     settings.load.cache_clear()
@@ -107,7 +141,10 @@ async def test_a_clinic_topic_uses_the_clinics_own_answer_when_it_wrote_one(tmp_
     finally:
         monkeypatch.undo()
         settings.load.cache_clear()
-    assert written["text"] == f"One visit costs what {name} lists on its price page. Please ask your doctor about the rest."
+    assert (
+        written["text"]
+        == f"One visit costs what {name} lists on its price page. Please ask your doctor about the rest."
+    )
     assert "articles I draw on" in honest["text"] and "{" not in honest["text"]
     assert [b["payload"] for b in written["buttons"]][0].startswith("/give_feedback")
 

@@ -1,10 +1,11 @@
 """The README names only files and folders that exist, and the targets it
 mentions exist in the Makefile."""
+
 import re
 
-from tests.helpers import ROOT
+from clinicbot.settings import PROJECT_ROOT
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 GENERATED = {"models/", "results/", "var/", ".venv*/", ".venv/", ".venv-bench/", "web/node_modules/"}
 
 
@@ -14,7 +15,12 @@ def named_paths():
         looks_like_path = "/" in token or re.search(r"\.(ya?ml|py|md|sh|txt|json|conf|html)$", token)
         if token.startswith(("web/node_modules/", "results/", "var/", "models/")):
             continue  # created by make run / make test, not committed
-        if not looks_like_path or "://" in token or token.startswith(("/", "sqlite:", "postgresql:")) or token in GENERATED:
+        if (
+            not looks_like_path
+            or "://" in token
+            or token.startswith(("/", "sqlite:", "postgresql:"))
+            or token in GENERATED
+        ):
             continue
         if "<" in token or "{" in token or token.startswith("-"):
             continue
@@ -22,12 +28,12 @@ def named_paths():
 
 
 def test_every_path_in_the_readme_exists():
-    missing = sorted({p for p in named_paths() if not (ROOT / p).exists()})
+    missing = sorted({p for p in named_paths() if not (PROJECT_ROOT / p).exists()})
     assert not missing, f"README names paths that don't exist: {missing}"
 
 
 def test_every_make_target_in_the_readme_exists():
-    makefile = (ROOT / "Makefile").read_text()
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
     targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, re.M))
     named = set(re.findall(r"`make ([a-z][a-z-]*)", README))
     assert named <= targets, f"README names missing targets: {sorted(named - targets)}"

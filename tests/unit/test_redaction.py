@@ -1,4 +1,5 @@
 """Personal details never reach the database file."""
+
 import sqlite3
 
 import pytest
@@ -6,18 +7,24 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from clinicbot.redaction import redact
-from clinicbot.tracker_store import RedactingSQLTrackerStore
+from clinicbot.stores.redaction import redact
+from clinicbot.stores.tracker import RedactingSQLTrackerStore
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("mail me at jane.doe+clinic@example.co.uk please", "mail me at [email] please"),
-    ("call 555-123-4567 or (555) 987 6543", "call [phone] or [phone]"),
-    ("my number is +1 555 123 4567", "my number is [phone]"),
-    ("ssn 123-45-6789", "ssn [number]"),
-    ("member id 8834 5521 9901", "member id [number]"),
-    ("i've been on 20 mg for 3 weeks, bp 140/90, since 2021", "i've been on 20 mg for 3 weeks, bp 140/90, since 2021"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("mail me at jane.doe+clinic@example.co.uk please", "mail me at [email] please"),
+        ("call 555-123-4567 or (555) 987 6543", "call [phone] or [phone]"),
+        ("my number is +1 555 123 4567", "my number is [phone]"),
+        ("ssn 123-45-6789", "ssn [number]"),
+        ("member id 8834 5521 9901", "member id [number]"),
+        (
+            "i've been on 20 mg for 3 weeks, bp 140/90, since 2021",
+            "i've been on 20 mg for 3 weeks, bp 140/90, since 2021",
+        ),
+    ],
+)
 def test_redact(text, expected):
     assert redact(text) == expected
 
@@ -26,11 +33,14 @@ async def test_database_file_holds_no_email_or_phone(tmp_path):
     path = tmp_path / "conversations.db"
     store = RedactingSQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{path}")
     secret = "I'm jane@example.com, call me on 555-222-3333 about ketamine"
-    tracker = DialogueStateTracker.from_events("patient-1", [
-        ActionExecuted("action_listen"),
-        UserUttered(secret, intent={"name": "request_human", "confidence": 0.9}, parse_data={"text": secret}),
-        BotUttered("Our team will help."),
-    ])
+    tracker = DialogueStateTracker.from_events(
+        "patient-1",
+        [
+            ActionExecuted("action_listen"),
+            UserUttered(secret, intent={"name": "request_human", "confidence": 0.9}, parse_data={"text": secret}),
+            BotUttered("Our team will help."),
+        ],
+    )
     await store.save(tracker)
     # The live tracker keeps the original words for this turn.
     assert tracker.latest_message.text == secret

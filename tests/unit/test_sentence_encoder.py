@@ -1,24 +1,31 @@
-"""The NumPy sentence encoder (clinicbot/sentence_encoder.py): BERT's
+"""The NumPy sentence encoder (clinicbot/nlu/sentence_encoder.py): BERT's
 tokenizer, the forward pass, and the weights check."""
+
 import shutil
 
 import numpy as np
 import pytest
 
-from clinicbot.sentence_encoder import MAX_TOKENS, SentenceEncoder, model_directory, shared_encoder
+from clinicbot.nlu.sentence_encoder import MAX_TOKENS, SentenceEncoder, model_directory, shared_encoder
 
 # all-MiniLM-L6-v2 embeddings computed once by sentence-transformers 6.3 on
 # PyTorch 2.13 (the first eight numbers of each): an implementation
 # independent of ours. The last text is longer than the model's 256 tokens.
 REFERENCE = {
-    "is ketamine addictive":
-        [0.03243, -0.07322, 0.01837, -0.00231, -0.03245, 0.02395, 0.05949, -0.00409],
-    "Héllo, how fast do SSRIs work?!":
-        [0.00215, -0.04744, -0.10206, 0.05287, -0.02576, 0.00039, -0.06261, 0.0448],
-    "i have been on zoloft for three years and my psychiatrist keeps upping the dose but i still feel awful, how many sessions would i need":
-        [0.03511, -0.02087, -0.03111, 0.02185, -0.00913, -0.02039, 0.01258, 0.09588],
-    "word " * 300:
-        [-0.00812, -0.09559, -0.03867, 0.04966, -0.04379, 0.02372, -0.01814, -0.02021],
+    "is ketamine addictive": [0.03243, -0.07322, 0.01837, -0.00231, -0.03245, 0.02395, 0.05949, -0.00409],
+    "Héllo, how fast do SSRIs work?!": [0.00215, -0.04744, -0.10206, 0.05287, -0.02576, 0.00039, -0.06261, 0.0448],
+    "i have been on zoloft for three years and my psychiatrist keeps upping the dose"
+    " but i still feel awful, how many sessions would i need": [
+        0.03511,
+        -0.02087,
+        -0.03111,
+        0.02185,
+        -0.00913,
+        -0.02039,
+        0.01258,
+        0.09588,
+    ],
+    "word " * 300: [-0.00812, -0.09559, -0.03867, 0.04966, -0.04379, 0.02372, -0.01814, -0.02021],
 }
 
 
@@ -50,8 +57,10 @@ def test_long_messages_are_cut_to_the_models_limit(encoder):
     assert encoder.encode("word " * 1000).shape == (encoder.dimension,)
 
 
-@pytest.mark.parametrize("text", ["", "is ketamine addictive", "¿La ketamina es adictiva?", "\x00\x01 <b>hi</b>",
-                                  "😢😢😢", "ketamine " * 300])
+@pytest.mark.parametrize(
+    "text",
+    ["", "is ketamine addictive", "¿La ketamina es adictiva?", "\x00\x01 <b>hi</b>", "😢😢😢", "ketamine " * 300],
+)
 def test_every_text_gets_a_unit_vector(encoder, text):
     vector = encoder.encode(text)
     assert vector.shape == (384,) and np.isfinite(vector).all()
@@ -59,17 +68,27 @@ def test_every_text_gets_a_unit_vector(encoder, text):
 
 
 def test_batches_give_the_vectors_of_one_text_at_a_time(encoder):
-    texts = ["hi", "is ketamine addictive", "how many infusions will i need and how often do i come in",
-             "what are the side effects of sertraline compared with ketamine infusions at your clinic"]
+    texts = [
+        "hi",
+        "is ketamine addictive",
+        "how many infusions will i need and how often do i come in",
+        "what are the side effects of sertraline compared with ketamine infusions at your clinic",
+    ]
     batched = encoder.encode_all(texts)
     for text, vector in zip(texts, batched):
         assert np.abs(encoder.encode(text) - vector).max() < 1e-5
 
 
 def test_similar_questions_are_closer_than_different_ones(encoder):
-    addictive, hooked, hours, fast, quick = encoder.encode_all([
-        "is ketamine addictive", "can you get hooked on ketamine infusions", "when is the clinic open",
-        "how fast does it work", "how quickly will i feel better"])
+    addictive, hooked, hours, fast, quick = encoder.encode_all(
+        [
+            "is ketamine addictive",
+            "can you get hooked on ketamine infusions",
+            "when is the clinic open",
+            "how fast does it work",
+            "how quickly will i feel better",
+        ]
+    )
     assert addictive @ hooked > addictive @ hours + 0.3
     assert fast @ quick > fast @ hours
 

@@ -1,5 +1,6 @@
 """Our tracker store reads and writes exactly what Rasa's SQLTrackerStore does
 (its faster queries are plain SQL), on the same database file."""
+
 import sqlite3
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -7,7 +8,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from clinicbot.tracker_store import RedactingSQLTrackerStore
+from clinicbot.stores.tracker import RedactingSQLTrackerStore
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
@@ -19,9 +20,12 @@ slots:
 
 
 def _turn(text, t):
-    return [UserUttered(text, intent={"name": "ask_onset", "confidence": 0.9}, timestamp=t),
-            ActionExecuted("utter_onset", timestamp=t + 0.1), BotUttered(f"answer to {text}", timestamp=t + 0.2),
-            ActionExecuted("action_listen", timestamp=t + 0.3)]
+    return [
+        UserUttered(text, intent={"name": "ask_onset", "confidence": 0.9}, timestamp=t),
+        ActionExecuted("utter_onset", timestamp=t + 0.1),
+        BotUttered(f"answer to {text}", timestamp=t + 0.2),
+        ActionExecuted("action_listen", timestamp=t + 0.3),
+    ]
 
 
 def _stores(path):
@@ -35,14 +39,20 @@ def _events(tracker):
 
 async def test_latest_session_and_full_history_match_rasas_store(tmp_path):
     ours, rasas = _stores(tmp_path / "c.db")
-    first = [ActionExecuted("action_session_start", timestamp=1.0), SessionStarted(timestamp=1.1),
-             ActionExecuted("action_listen", timestamp=1.2)] + _turn("how fast", 2.0)
+    first = [
+        ActionExecuted("action_session_start", timestamp=1.0),
+        SessionStarted(timestamp=1.1),
+        ActionExecuted("action_listen", timestamp=1.2),
+    ] + _turn("how fast", 2.0)
     await ours.save(DialogueStateTracker.from_events("p1", first, DOMAIN.slots))
     # As Rasa's processor does: retrieve, add the new turn's events, save.
     tracker = await ours.retrieve("p1")
-    second = [ActionExecuted("action_session_start", timestamp=10.0), SessionStarted(timestamp=10.1),
-              SlotSet("treatment", "ketamine", timestamp=10.15),
-              ActionExecuted("action_listen", timestamp=10.2)]
+    second = [
+        ActionExecuted("action_session_start", timestamp=10.0),
+        SessionStarted(timestamp=10.1),
+        SlotSet("treatment", "ketamine", timestamp=10.15),
+        ActionExecuted("action_listen", timestamp=10.2),
+    ]
     for event in second:
         tracker.update(event)
     await ours.save(tracker)
@@ -65,7 +75,9 @@ async def test_latest_session_and_full_history_match_rasas_store(tmp_path):
 
 async def test_conversations_without_session_start_and_unknown_senders(tmp_path):
     ours, rasas = _stores(tmp_path / "c.db")
-    tracker = DialogueStateTracker.from_events("p2", [ActionExecuted("action_listen", timestamp=1.0)] + _turn("hi", 2.0))
+    tracker = DialogueStateTracker.from_events(
+        "p2", [ActionExecuted("action_listen", timestamp=1.0)] + _turn("hi", 2.0)
+    )
     await ours.save(tracker)
     await rasas.save(DialogueStateTracker.from_events("p3", _turn("written by rasa", 3.0)))
     assert _events(await ours.retrieve("p2")) == _events(await rasas.retrieve("p2"))

@@ -1,7 +1,9 @@
 """The training data and the measurement sets stay apart and consistent."""
+
+from clinicbot.settings import PROJECT_ROOT
 from clinicbot.topics import CLINIC_TOPICS, FAQ_TOPICS
 from corpus import build, manifest, nlu_examples, one_line, read_questions, split_of, training_examples
-from tests.helpers import ROOT, load_yaml
+from tests.helpers import load_yaml
 
 SETS = manifest()
 MEASURED = [s for s in SETS.values() if s.role in ("tune", "heldout", "dev")]
@@ -47,7 +49,7 @@ def test_the_real_training_file_is_made_from_the_train_split():
 
 
 def test_every_set_names_only_domain_intents():
-    intents = set(load_yaml(ROOT / "domain.yml")["intents"]) | {"lookalike"}
+    intents = set(load_yaml(PROJECT_ROOT / "domain.yml")["intents"]) | {"lookalike"}
     for entry in SETS.values():
         if entry.labels != "project":
             continue
@@ -59,7 +61,7 @@ def test_every_set_names_only_domain_intents():
 
 
 def test_every_topic_is_in_the_domain():
-    assert set(FAQ_TOPICS) | set(CLINIC_TOPICS) <= set(load_yaml(ROOT / "domain.yml")["intents"])
+    assert set(FAQ_TOPICS) | set(CLINIC_TOPICS) <= set(load_yaml(PROJECT_ROOT / "domain.yml")["intents"])
 
 
 def test_no_training_example_is_given_two_intents():
@@ -70,9 +72,14 @@ def test_no_training_example_is_given_two_intents():
 
 
 def test_every_treatment_name_maps_to_one_of_the_two_values():
-    doc = load_yaml(ROOT / "data" / "nlu" / "treatments.yml")["nlu"]
-    lookup = {line[2:].strip().lower() for block in doc if block.get("lookup") == "treatment"
-              for line in block["examples"].splitlines() if line.strip().startswith("- ")}
+    doc = load_yaml(PROJECT_ROOT / "data" / "nlu" / "treatments.yml")["nlu"]
+    lookup = {
+        line[2:].strip().lower()
+        for block in doc
+        if block.get("lookup") == "treatment"
+        for line in block["examples"].splitlines()
+        if line.strip().startswith("- ")
+    }
     synonyms = {}
     for block in doc:
         if "synonym" in block:

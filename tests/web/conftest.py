@@ -3,19 +3,25 @@
 
 Playwright never downloads a browser here (no `playwright install`): it
 launches /usr/bin/chromium, which `make test-web` installs when missing."""
+
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, List
 from urllib.parse import urlsplit
 
 import pytest
 
-from clinicbot import webpage
+from web import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "web"
 TIMEOUT_MS = 60_000  # the first reply of a fresh Rasa server can take a while
@@ -36,7 +42,7 @@ EMBED_PAGE = """<!doctype html><html lang="en"><head><title>A clinic's own page<
 def page_url(bot, web_origin) -> Iterator[str]:
     """The demo page, served in this process on the origin the bot accepts,
     plus /embed.html (EMBED_PAGE) with the same headers."""
-    server = webpage.make_server(urlsplit(web_origin).port, bot.url)
+    server = serve.make_server(urlsplit(web_origin).port, bot.url)
     embed = EMBED_PAGE.format(bot=bot.url).encode()
 
     class WithEmbedPage(server.RequestHandlerClass):
@@ -45,7 +51,7 @@ def page_url(bot, web_origin) -> Iterator[str]:
                 return super()._serve(send_body)
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
-            for name, value in webpage.security_headers(bot.url).items():
+            for name, value in serve.security_headers(bot.url).items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(embed)
@@ -79,8 +85,8 @@ class Visit:
 
     def __init__(self, context):
         self.context = context
-        self.requests: List[str] = []
-        self.dialogs: List[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
         context.on("request", lambda request: self.requests.append(request.url))
         context.on("page", self._watch)
 
@@ -88,6 +94,7 @@ class Visit:
         def dismiss(dialog):
             self.dialogs.append(dialog.message)
             dialog.dismiss()
+
         page.on("dialog", dismiss)
 
     def new_page(self, url: str):

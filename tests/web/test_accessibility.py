@@ -1,4 +1,5 @@
 """Keyboard, screen-reader and phone use of the chat, and screenshots for people."""
+
 from playwright.sync_api import expect
 
 from tests.helpers import ends_with_referral

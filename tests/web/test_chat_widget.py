@@ -1,4 +1,5 @@
 """The demo page and rasa-webchat in Debian's chromium, against real servers."""
+
 import json
 import sqlite3
 import time
@@ -15,9 +16,7 @@ XSS = "<img src=x onerror=alert(1)>"
 
 def stored_events(db_path, sender_id):
     with sqlite3.connect(str(db_path)) as db:
-        rows = db.execute(
-            "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender_id,)
-        ).fetchall()
+        rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender_id,)).fetchall()
     return [(type_name, json.loads(data)) for type_name, data in rows]
 
 
@@ -71,7 +70,9 @@ def test_crisis_message_gets_988_in_the_first_reply(page_url, visit):
 def test_a_question_said_with_crisis_words_gets_the_crisis_lines_then_its_answer(page_url, visit, results_dir):
     widget = Widget(visit.new_page(page_url)).open()
     widget.greeting()
-    before = widget.ask("i feel suicidal at times, but right now i just want to know: is ketamine given through an iv or as a pill?")
+    before = widget.ask(
+        "i feel suicidal at times, but right now i just want to know: is ketamine given through an iv or as a pill?"
+    )
     crisis, lead_in, answer = widget.wait_for_replies(before, "intravenous")
     assert "988" in crisis
     assert lead_in.startswith("You also asked about how each treatment is given"), lead_in
@@ -166,7 +167,6 @@ def test_page_talks_only_to_its_own_server_and_the_bot(page_url, visit, bot):
     assert sent == []
     ports = {urlsplit(url).port for url in visit.requests if urlsplit(url).hostname in local}
     assert ports <= {urlsplit(page_url).port, urlsplit(bot.url).port}
-
 
 
 def test_embedding_snippet_works_on_another_page(page_url, visit):

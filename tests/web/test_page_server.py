@@ -1,18 +1,21 @@
 """The demo page server: what it serves, and the headers that keep visits private."""
+
 import threading
 import urllib.error
 import urllib.request
 
 import pytest
 
-from clinicbot import servers, settings, webpage
+from clinicbot import settings
+from launcher import servers
+from web import serve
 
 BOT_URL = "http://127.0.0.1:5999"
 
 
 @pytest.fixture
 def served():
-    server = webpage.make_server(servers.free_port(), BOT_URL)
+    server = serve.make_server(servers.free_port(), BOT_URL)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -48,11 +51,19 @@ def test_serves_the_widget_bundle_from_node_modules(served):
     status, headers, body = get(served + "/webchat.js")
     assert status == 200
     assert headers["Content-Type"].startswith("text/javascript")
-    assert body == webpage.BUNDLE.read_text(encoding="utf-8")
+    assert body == serve.BUNDLE.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("path", ["/clinic.yml", "/../clinic.yml", "/node_modules/rasa-webchat/package.json",
-                                  "/web/index.html", "/%2e%2e/clinic.yml"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/clinic.yml",
+        "/../clinic.yml",
+        "/node_modules/rasa-webchat/package.json",
+        "/web/index.html",
+        "/%2e%2e/clinic.yml",
+    ],
+)
 def test_serves_nothing_else(served, path):
     status, headers, _ = get(served + path)
     assert status == 404

@@ -1,7 +1,8 @@
 """The chat channels answer only the clinic's page origins.
 
 Browsers apply CORS to HTTP but not to WebSockets, so the socket.io channel
-checks the Origin itself (clinicbot/channels.py)."""
+checks the Origin itself (clinicbot/channels/socketio.py)."""
+
 import asyncio
 import threading
 import urllib.request
@@ -68,7 +69,8 @@ def test_another_origin_is_refused(bot):
 def test_cors_headers_name_only_the_page_origin(bot, web_origin):
     for origin, expected in ((web_origin, web_origin), (FOREIGN, None)):
         request = urllib.request.Request(
-            f"{bot.url}/webhooks/rest/webhook", method="OPTIONS",
+            f"{bot.url}/webhooks/rest/webhook",
+            method="OPTIONS",
             headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:

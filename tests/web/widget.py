@@ -1,6 +1,6 @@
 """How the tests use the chat widget on the demo page, in one place."""
+
 import json
-from typing import List, Optional
 
 from playwright.sync_api import Page, expect
 
@@ -20,13 +20,13 @@ class Widget:
         expect(self.page.locator(INPUT)).to_be_visible()
         return self
 
-    def replies(self) -> List[str]:
+    def replies(self) -> list[str]:
         return self.page.locator(REPLY).all_inner_texts()
 
-    def user_messages(self) -> List[str]:
+    def user_messages(self) -> list[str]:
         return self.page.locator(USER).all_inner_texts()
 
-    def wait_for_replies(self, after: int, containing: str = "", timeout: int = 60_000) -> List[str]:
+    def wait_for_replies(self, after: int, containing: str = "", timeout: int = 60_000) -> list[str]:
         """The replies after the first `after` ones, once one contains `containing`."""
         self.page.wait_for_function(
             """([selector, after, text]) => {
@@ -55,6 +55,6 @@ class Widget:
         self.page.locator(".rw-reply", has_text=title).last.click()
         return before
 
-    def session_id(self) -> Optional[str]:
+    def session_id(self) -> str | None:
         stored = self.page.evaluate("sessionStorage.getItem('chat_session')")
         return json.loads(stored)["session_id"] if stored else None

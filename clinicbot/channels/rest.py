@@ -1,15 +1,17 @@
-"""Rasa's REST channel with the checks of clinicbot.message_guard in front.
+"""Rasa's REST channel with the checks of clinicbot.channels.message_guard in front.
 
 Malformed requests get a 400 with a reason; empty or over-long messages get a
 polite reply without reaching the model. A request from a page whose Origin is
 not in clinic.yml's allowed_origins gets a 403 (requests without an Origin,
 such as server-to-server calls, are allowed). When Rasa sends nothing the
-patient gets an apology (clinicbot/no_reply.py); when it failed (tracker or
+patient gets an apology (clinicbot/channels/no_reply.py); when it failed (tracker or
 lock store unreachable) the answer is a 503 saying so, since the message was
 not stored. Enabled in credentials.yml."""
+
 import json
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any, Awaitable, Callable, Optional, Text
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -17,13 +19,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from clinicbot import settings
-from clinicbot.message_guard import check_message, sender_problem
-from clinicbot.no_reply import answer_or_apologise
+from clinicbot.channels.message_guard import check_message, sender_problem
+from clinicbot.channels.no_reply import answer_or_apologise
 
-UNAVAILABLE = ("The assistant could not handle this message because a service it needs is unavailable; "
-               "the message was not stored. Please try again in a minute.")
+UNAVAILABLE = (
+    "The assistant could not handle this message because a service it needs is unavailable; "
+    "the message was not stored. Please try again in a minute."
+)
 # What happened to the message of the request being handled (set by the guard).
-_outcome: ContextVar[Optional[dict]] = ContextVar("clinic_rest_outcome", default=None)
+_outcome: ContextVar[dict | None] = ContextVar("clinic_rest_outcome", default=None)
 
 
 def _bad_request(reason: str) -> response.HTTPResponse:
@@ -32,7 +36,7 @@ def _bad_request(reason: str) -> response.HTTPResponse:
 
 class ClinicRestInput(RestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -44,7 +48,7 @@ class ClinicRestInput(RestInput):
         webhook = super().blueprint(answer_or_apologise(on_new_message, failed))
 
         @webhook.middleware("request")
-        async def guard(request: Request) -> Optional[response.HTTPResponse]:
+        async def guard(request: Request) -> response.HTTPResponse | None:
             origin = request.headers.get("origin")
             if origin is not None and origin not in settings.allowed_origins():
                 return response.json({"error": "This page is not allowed to use the assistant."}, status=403)
@@ -53,7 +57,7 @@ class ClinicRestInput(RestInput):
             try:
                 body = json.loads(request.body)
             except (ValueError, UnicodeDecodeError):
-                return _bad_request("The body must be JSON: {\"sender\": \"…\", \"message\": \"…\"}.")
+                return _bad_request('The body must be JSON: {"sender": "…", "message": "…"}.')
             if not isinstance(body, dict):
                 return _bad_request("The body must be a JSON object with 'sender' and 'message'.")
             problem = sender_problem(body.get("sender"))
@@ -70,12 +74,12 @@ class ClinicRestInput(RestInput):
             return None
 
         @webhook.middleware("response")
-        async def unavailable(request: Request, _: response.HTTPResponse) -> Optional[response.HTTPResponse]:
+        async def unavailable(request: Request, _: response.HTTPResponse) -> response.HTTPResponse | None:
             if getattr(request.ctx, "outcome", {}).get("failed"):
                 return response.json({"error": UNAVAILABLE}, status=503)
             return None
 
         return webhook
 
-    def _extract_message(self, req: Request) -> Optional[Text]:
+    def _extract_message(self, req: Request) -> str | None:
         return getattr(req.ctx, "clean_text", None) or super()._extract_message(req)

@@ -2,10 +2,11 @@
 
 Both chat channels use it, so a bad message gets the same clear answer
 whichever way it came in."""
+
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from clinicbot import settings
 
@@ -18,11 +19,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 @dataclass
 class Verdict:
     """Either `text` to hand to Rasa, or a `reply` to send straight back."""
-    text: Optional[str] = None
-    reply: Optional[str] = None
+
+    text: str | None = None
+    reply: str | None = None
 
 
-def sender_problem(sender: Any) -> Optional[str]:
+def sender_problem(sender: Any) -> str | None:
     """Why a sender id is refused, or None when it is fine."""
     if not isinstance(sender, str) or not sender:
         return "A non-empty string 'sender' is required: it identifies the conversation."
@@ -42,19 +44,25 @@ def check_message(text: str) -> Verdict:
     values = settings.response_values()
     text = clean(text)
     if not text:
-        return Verdict(reply=(
-            "It looks like that message was empty. What would you like to know about ketamine "
-            "infusions or antidepressants? For questions about your own care, please ask your doctor."))
+        return Verdict(
+            reply=(
+                "It looks like that message was empty. What would you like to know about ketamine "
+                "infusions or antidepressants? For questions about your own care, please ask your doctor."
+            )
+        )
     limit = settings.max_message_chars()
     if len(text) > limit:
-        from clinicbot.crisis_guard import detect
+        from clinicbot.nlu.crisis_guard import detect
 
         found = detect(text)
         if found:
             # A long message may hide a crisis: answer that, never the length.
             return Verdict(text=f"/{found[0]}")
-        return Verdict(reply=(
-            f"That message is longer than I can read ({limit:,} characters at most). Could you ask "
-            f"your question in a few sentences? If you'd like to tell someone your whole story, "
-            f"please call the clinic's medical team at {values['clinic_phone']}."))
+        return Verdict(
+            reply=(
+                f"That message is longer than I can read ({limit:,} characters at most). Could you ask "
+                f"your question in a few sentences? If you'd like to tell someone your whole story, "
+                f"please call the clinic's medical team at {values['clinic_phone']}."
+            )
+        )
     return Verdict(text=text)

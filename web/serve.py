@@ -4,8 +4,9 @@ web/index.html is a template filled with the clinic's details from clinic.yml
 at serve time; the widget bundle comes straight from web/node_modules (npm ci),
 so no third-party code is copied into the repository.
 
-    python -m clinicbot.webpage --port 8080 --bot-url http://127.0.0.1:5005
+    python -m web.serve --port 8080 --bot-url http://127.0.0.1:5005
 """
+
 import argparse
 import html
 import re
@@ -13,7 +14,6 @@ import string
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Dict, Tuple
 from urllib.parse import urlsplit
 
 from clinicbot import settings
@@ -22,7 +22,7 @@ WEB = settings.PROJECT_ROOT / "web"
 BUNDLE = WEB / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 
 # URL path -> (file, content type). Nothing else is served.
-STATIC: Dict[str, Tuple[Path, str]] = {
+STATIC: dict[str, tuple[Path, str]] = {
     "/chat.js": (WEB / "chat.js", "text/javascript; charset=utf-8"),
     "/style.css": (WEB / "style.css", "text/css; charset=utf-8"),
     "/webchat.js": (BUNDLE, "text/javascript; charset=utf-8"),
@@ -34,21 +34,23 @@ def content_security_policy(bot_url: str) -> str:
     blocked by style-src/font-src, so a visit tells no third party anything."""
     bot = urlsplit(bot_url)
     ws = ("wss" if bot.scheme == "https" else "ws") + "://" + bot.netloc
-    return "; ".join([
-        "default-src 'none'",
-        "script-src 'self'",
-        # The bundle injects its CSS as <style> elements and style attributes.
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",  # the widget's icons are data: URIs
-        "font-src 'self'",
-        f"connect-src 'self' {bot.scheme}://{bot.netloc} {ws}",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            # The bundle injects its CSS as <style> elements and style attributes.
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",  # the widget's icons are data: URIs
+            "font-src 'self'",
+            f"connect-src 'self' {bot.scheme}://{bot.netloc} {ws}",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
-def security_headers(bot_url: str) -> Dict[str, str]:
+def security_headers(bot_url: str) -> dict[str, str]:
     return {
         "Content-Security-Policy": content_security_policy(bot_url),
         "X-Content-Type-Options": "nosniff",

@@ -2,21 +2,22 @@
 
 The assistant has already understood the original message when the tracker
 is saved; only the stored copy is redacted. Enabled in endpoints.yml as
-`type: clinicbot.tracker_store.RedactingSQLTrackerStore`."""
+`type: clinicbot.stores.tracker.RedactingSQLTrackerStore`."""
+
 import copy
 import itertools
 import json
-from typing import Any, Dict, Iterator, Optional, Text
+from collections.abc import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from clinicbot.redaction import redact
+from clinicbot.stores.redaction import redact
 
 
 def redacted(event: Event) -> Event:
@@ -70,17 +71,15 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             # event-loop thread, one at a time).
             url = self.engine.url
             self.engine.dispose()
-            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool,
-                                           connect_args={"check_same_thread": False})
+            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False})
             sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     @staticmethod
-    def _parameters(sender_id: Text) -> Dict[str, Text]:
+    def _parameters(sender_id: str) -> dict[str, str]:
         return {"sender_id": sender_id, "session_started": SessionStarted.type_name}
 
-    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
-                        ) -> Optional[DialogueStateTracker]:
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         if fetch_events_from_all_sessions:  # the full history: rare, Rasa's own query
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
         with self.session_scope() as session:
@@ -105,7 +104,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             yield redacted(event)
 
     @staticmethod
-    def _row(sender_id: Text, event: Event) -> Dict[str, Any]:
+    def _row(sender_id: str, event: Event) -> dict[str, Any]:
         """The columns Rasa's SQLTrackerStore writes for an event."""
         data = event.as_dict()
         return {

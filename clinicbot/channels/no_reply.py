@@ -3,7 +3,7 @@
 When a custom action fails (the action server is down, say) Rasa logs the
 error and sends nothing; when the tracker store or the lock store is
 unreachable it raises. Either way the patient would be left waiting. Both
-chat channels (clinicbot/rest_channel.py, clinicbot/channels.py) wrap Rasa's
+chat channels (clinicbot/channels/rest.py, clinicbot/channels/socketio.py) wrap Rasa's
 message handler with `answer_or_apologise`, which sends a short apology
 ending with a referral when no bot message went out.
 
@@ -12,9 +12,11 @@ store in a FailSafeTrackerStore that, when the database is unreachable,
 carries on with an empty in-memory conversation, so the patient gets an
 answer without context and the message never reaches the database. Here that
 error is raised instead, and the channel says the message was not stored."""
+
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.tracker_store import FailSafeTrackerStore
@@ -49,12 +51,15 @@ def refuse_in_memory_fallback() -> None:
 
 def apology() -> str:
     phone = settings.response_values()["clinic_phone"]
-    return ("Sorry, I can't answer that just now. Please try again in a few minutes. For questions about "
-            f"your own treatment, please contact the clinic's medical team at {phone}.")
+    return (
+        "Sorry, I can't answer that just now. Please try again in a few minutes. For questions about "
+        f"your own treatment, please contact the clinic's medical team at {phone}."
+    )
 
 
-def answer_or_apologise(on_new_message: Handler,
-                        on_failure: Optional[Callable[[UserMessage, Exception], None]] = None) -> Handler:
+def answer_or_apologise(
+    on_new_message: Handler, on_failure: Callable[[UserMessage, Exception], None] | None = None
+) -> Handler:
     """Rasa's handler, plus an apology when it sent nothing; `on_failure` hears of exceptions."""
 
     async def handle(message: UserMessage) -> Any:
@@ -73,7 +78,7 @@ def answer_or_apologise(on_new_message: Handler,
             return await on_new_message(message)
         # CancelledError too: Rasa's REST handler swallows it and would answer 200
         # although nothing was stored (seen once under load with a server killed).
-        except (Exception, asyncio.CancelledError) as error:  # noqa: BLE001 - the patient still deserves an answer
+        except (Exception, asyncio.CancelledError) as error:
             logger.exception("Could not handle a message from %s", message.sender_id)
             if on_failure:
                 on_failure(message, error)

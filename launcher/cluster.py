@@ -7,18 +7,18 @@
 
 Ports and services come from environment variables (README, "Scaling out").
 The tests in tests/cluster start the same `Cluster` on free ports."""
+
 import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional
 
-from clinicbot import servers
+from clinicbot.settings import PROJECT_ROOT
+from launcher import servers
 
-ROOT = servers.ROOT
-NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
 DEFAULT_DB_URL = "postgresql://postgres@127.0.0.1:5432/clinicbot"
-LOCK_STORE = "clinicbot.lock_store.AtomicRedisLockStore"  # endpoints.yml, LOCK_STORE_TYPE
+LOCK_STORE = "clinicbot.stores.lock.AtomicRedisLockStore"  # endpoints.yml, LOCK_STORE_TYPE
 
 
 def _maintenance(url: str):
@@ -29,8 +29,14 @@ def _maintenance(url: str):
     parsed = make_url(url)
     if not parsed.drivername.startswith("postgresql"):
         return None
-    conn = psycopg2.connect(host=parsed.host or "127.0.0.1", port=parsed.port or 5432, user=parsed.username,
-                            password=parsed.password, dbname="postgres", connect_timeout=5)
+    conn = psycopg2.connect(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
+        connect_timeout=5,
+    )
     conn.autocommit = True
     return conn, parsed.database
 
@@ -68,16 +74,22 @@ def drop_database(url: str) -> None:
             conn.close()
 
 
-def check_redis(env: Dict[str, str]) -> None:
+def check_redis(env: dict[str, str]) -> None:
     """Raise a clear error when the lock store's Redis does not answer."""
     import redis
 
     try:
-        redis.Redis(host=env["LOCK_STORE_HOST"], port=int(env["LOCK_STORE_PORT"]), db=int(env["LOCK_STORE_DB"]),
-                    password=env.get("LOCK_STORE_PASSWORD") or None, socket_timeout=3).ping()
+        redis.Redis(
+            host=env["LOCK_STORE_HOST"],
+            port=int(env["LOCK_STORE_PORT"]),
+            db=int(env["LOCK_STORE_DB"]),
+            password=env.get("LOCK_STORE_PASSWORD") or None,
+            socket_timeout=3,
+        ).ping()
     except redis.RedisError as error:
-        raise RuntimeError(f"Redis lock store at {env['LOCK_STORE_HOST']}:{env['LOCK_STORE_PORT']} "
-                           f"does not answer: {error}") from error
+        raise RuntimeError(
+            f"Redis lock store at {env['LOCK_STORE_HOST']}:{env['LOCK_STORE_PORT']} does not answer: {error}"
+        ) from error
 
 
 def nginx_binary() -> str:
@@ -87,7 +99,7 @@ def nginx_binary() -> str:
     return found
 
 
-def render_nginx(var_dir: Path, listen_port: int, rasa_ports: List[int]) -> Path:
+def render_nginx(var_dir: Path, listen_port: int, rasa_ports: list[int]) -> Path:
     """Write deploy/nginx.conf.template with the ports filled in; returns the file."""
     for sub in ("logs", "tmp"):
         (var_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -99,43 +111,44 @@ def render_nginx(var_dir: Path, listen_port: int, rasa_ports: List[int]) -> Path
     return conf
 
 
-def nginx_service(var_dir: Path, listen_port: int, rasa_ports: List[int], env: Dict[str, str]) -> servers.Service:
+def nginx_service(var_dir: Path, listen_port: int, rasa_ports: list[int], env: dict[str, str]) -> servers.Service:
     conf = render_nginx(var_dir, listen_port, rasa_ports)
     command = [nginx_binary(), "-p", f"{var_dir}/", "-c", str(conf), "-g", "daemon off;"]
     return servers.Service("nginx", command, f"http://127.0.0.1:{listen_port}/", env, var_dir / "logs" / "nginx.log")
 
 
-def console_service(port: int, env: Dict[str, str], log: Path) -> Optional[servers.Service]:
-    """The staff console on localhost, reading the same database; None if this checkout has none."""
-    if not (ROOT / "console" / "__main__.py").exists():
-        return None
-    env = {**env, "CONSOLE_HOST": "127.0.0.1", "CONSOLE_PORT": str(port)}
-    return servers.Service("staff console", [str(servers.VENV_BIN / "python"), "-m", "console", "serve"],
-                           f"http://127.0.0.1:{port}/login", env, log)
-
-
 class Cluster:
     """Action server, several Rasa servers sharing PostgreSQL and Redis, nginx in front."""
 
-    def __init__(self, env: Dict[str, str], var_dir: Path, nginx_port: int, rasa_ports: List[int],
-                 action_port: int, console_port: Optional[int] = None, model: Optional[Path] = None,
-                 tracker_urls: Optional[List[str]] = None):
+    def __init__(
+        self,
+        env: dict[str, str],
+        var_dir: Path,
+        nginx_port: int,
+        rasa_ports: list[int],
+        action_port: int,
+        console_port: int | None = None,
+        model: Path | None = None,
+        tracker_urls: list[str] | None = None,
+    ):
         self.env, self.var_dir, self.nginx_port = env, var_dir, nginx_port
         self.rasa_ports, self.action_port, self.console_port = rasa_ports, action_port, console_port
         logs = var_dir / "logs"
         self.actions = servers.action_server(action_port, env, logs / "actions.log")
         # tracker_urls lets one server reach the same database another way (the tests use a proxy).
         urls = tracker_urls or [env["TRACKER_DB_URL"]] * len(rasa_ports)
-        self.rasa = [servers.rasa_server(port, {**env, "TRACKER_DB_URL": url}, logs / f"rasa-{port}.log", model=model)
-                     for port, url in zip(rasa_ports, urls)]
+        self.rasa = [
+            servers.rasa_server(port, {**env, "TRACKER_DB_URL": url}, logs / f"rasa-{port}.log", model=model)
+            for port, url in zip(rasa_ports, urls)
+        ]
         self.nginx = nginx_service(var_dir / "nginx", nginx_port, rasa_ports, env)
-        self.console = console_service(console_port, env, logs / "console.log") if console_port else None
+        self.console = servers.console_service(console_port, env, logs / "console.log") if console_port else None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.nginx_port}"
 
-    def services(self) -> List[servers.Service]:
+    def services(self) -> list[servers.Service]:
         return [self.actions, *self.rasa, self.nginx] + ([self.console] if self.console else [])
 
     def start(self, report=lambda line: None) -> "Cluster":
@@ -151,30 +164,42 @@ class Cluster:
             service.stop()
 
 
-def cluster_env() -> Dict[str, str]:
+def cluster_env() -> dict[str, str]:
     """default_env() with the cluster's defaults: PostgreSQL and Redis on localhost."""
     action_port = int(os.environ.get("CLUSTER_ACTION_PORT", 5065))
-    return {**servers.default_env(action_port=action_port),
-            "TRACKER_DB_URL": os.environ.get("TRACKER_DB_URL", DEFAULT_DB_URL),
-            "LOCK_STORE_TYPE": os.environ.get("LOCK_STORE_TYPE", LOCK_STORE)}
+    return {
+        **servers.default_env(action_port=action_port),
+        "TRACKER_DB_URL": os.environ.get("TRACKER_DB_URL", DEFAULT_DB_URL),
+        "LOCK_STORE_TYPE": os.environ.get("LOCK_STORE_TYPE", LOCK_STORE),
+    }
 
 
 def main() -> int:
     env = cluster_env()
     rasa_ports = [int(p) for p in os.environ.get("CLUSTER_RASA_PORTS", "5011,5012").split(",")]
-    cluster = Cluster(env, ROOT / "var" / "cluster", int(os.environ.get("CLUSTER_PORT", 5080)), rasa_ports,
-                      int(os.environ.get("CLUSTER_ACTION_PORT", 5065)),
-                      console_port=int(os.environ.get("CLUSTER_CONSOLE_PORT", 8091)))
+    cluster = Cluster(
+        env,
+        PROJECT_ROOT / "var" / "cluster",
+        int(os.environ.get("CLUSTER_PORT", 5080)),
+        rasa_ports,
+        int(os.environ.get("CLUSTER_ACTION_PORT", 5065)),
+        console_port=int(os.environ.get("CLUSTER_CONSOLE_PORT", 8091)),
+    )
 
     def banner() -> str:
-        console = (f"  Staff console (localhost only): {cluster.console.ready_url}\n" if cluster.console
-                   else "  Staff console: not in this checkout (console/)\n")
-        return (f"\nThe cluster is running: {len(rasa_ports)} Rasa servers behind nginx.\n"
-                f"  Patients' entry point: {cluster.url}  (REST: {cluster.url}/webhooks/rest/webhook, "
-                f"socket.io: {cluster.url}/socket.io/)\n{console}"
-                f"  Tracker store: {env['TRACKER_DB_URL']}\n"
-                f"  Lock store:    redis://{env['LOCK_STORE_HOST']}:{env['LOCK_STORE_PORT']}/{env['LOCK_STORE_DB']}\n"
-                "Press Ctrl-C to stop.")
+        console = (
+            f"  Staff console (localhost only): {cluster.console.ready_url}\n"
+            if cluster.console
+            else "  Staff console: not in this checkout (console/)\n"
+        )
+        return (
+            f"\nThe cluster is running: {len(rasa_ports)} Rasa servers behind nginx.\n"
+            f"  Patients' entry point: {cluster.url}  (REST: {cluster.url}/webhooks/rest/webhook, "
+            f"socket.io: {cluster.url}/socket.io/)\n{console}"
+            f"  Tracker store: {env['TRACKER_DB_URL']}\n"
+            f"  Lock store:    redis://{env['LOCK_STORE_HOST']}:{env['LOCK_STORE_PORT']}/{env['LOCK_STORE_DB']}\n"
+            "Press Ctrl-C to stop."
+        )
 
     return servers.supervise(
         start=lambda: cluster.start(report=lambda line: print(line, flush=True)).services(),

@@ -1,7 +1,9 @@
 """Start, wait for and stop the product's processes.
 
-Used by `make run` (clinicbot.run) and by the tests that need real servers,
+Used by `make run` (launcher.run) and by the tests that need real servers,
 so both start things the same way."""
+
+import ctypes
 import glob
 import os
 import signal
@@ -11,12 +13,25 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional
 
 from clinicbot import settings
+from clinicbot.settings import PROJECT_ROOT
 
-ROOT = settings.PROJECT_ROOT
 VENV_BIN = Path(sys.executable).parent
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent(parent: int):
+    """A child's pre-exec hook: Linux sends it SIGTERM when the launcher dies,
+    however it dies (SIGKILL included), so no server outlives it and holds
+    its port. The setting survives exec."""
+
+    def hook() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the launcher died before the prctl
+            os._exit(1)
+
+    return hook
 
 
 def free_port() -> int:
@@ -25,7 +40,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def latest_model(models_dir: Path = ROOT / "models") -> Path:
+def latest_model(models_dir: Path = PROJECT_ROOT / "models") -> Path:
     models = sorted(glob.glob(str(models_dir / "*.tar.gz")), key=os.path.getmtime)
     if not models:
         raise FileNotFoundError(f"No trained model in {models_dir}: run `make train` first.")
@@ -37,20 +52,25 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-LOCK_STORE_DEFAULTS = {"LOCK_STORE_TYPE": "in_memory", "LOCK_STORE_HOST": "127.0.0.1", "LOCK_STORE_PORT": "6379",
-                       "LOCK_STORE_DB": "1", "LOCK_STORE_PASSWORD": ""}
+LOCK_STORE_DEFAULTS = {
+    "LOCK_STORE_TYPE": "in_memory",
+    "LOCK_STORE_HOST": "127.0.0.1",
+    "LOCK_STORE_PORT": "6379",
+    "LOCK_STORE_DB": "1",
+    "LOCK_STORE_PASSWORD": "",
+}
 
 
-def default_env(action_port: int = 5055, db_path: Optional[Path] = None) -> Dict[str, str]:
+def default_env(action_port: int = 5055, db_path: Path | None = None) -> dict[str, str]:
     """Environment for both servers; values already set by the caller win."""
     env = dict(os.environ)
     env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{action_port}/webhook")
-    env.setdefault("TRACKER_DB_URL", sqlite_url(db_path or ROOT / "var" / "conversations.db"))
+    env.setdefault("TRACKER_DB_URL", sqlite_url(db_path or PROJECT_ROOT / "var" / "conversations.db"))
     env.setdefault("CLINIC_ALLOWED_ORIGINS", ",".join(settings.allowed_origins()))
     # endpoints.yml's lock store: in-memory for one server; `redis` for several.
     for name, value in LOCK_STORE_DEFAULTS.items():
         env.setdefault(name, value)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     # Quieter TensorFlow start-up; nothing is downloaded at run time.
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -64,16 +84,22 @@ def default_env(action_port: int = 5055, db_path: Optional[Path] = None) -> Dict
 class Service:
     """One child process with a URL that answers once it is ready."""
 
-    def __init__(self, name: str, command: List[str], ready_url: str, env: Dict[str, str], log: Path):
+    def __init__(self, name: str, command: list[str], ready_url: str, env: dict[str, str], log: Path):
         self.name, self.command, self.ready_url, self.env, self.log_path = name, command, ready_url, env, log
-        self.process: Optional[subprocess.Popen] = None
+        self.process: subprocess.Popen | None = None
 
     def start(self) -> "Service":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        # Own process group, so stopping also stops Sanic's worker processes.
+        # Own process group, so stopping also stops any worker processes.
         self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            self.command,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(os.getpid()),
         )
         return self
 
@@ -110,29 +136,59 @@ class Service:
             self.process.wait()
 
 
-def action_server(port: int, env: Dict[str, str], log: Path) -> Service:
+def action_server(port: int, env: dict[str, str], log: Path) -> Service:
     env = {**env, "SANIC_HOST": "127.0.0.1"}  # the action server is never public
     command = [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
     return Service("action server", command, f"http://127.0.0.1:{port}/health", env, log)
 
 
-def rasa_server(port: int, env: Dict[str, str], log: Path, model: Optional[Path] = None,
-                credentials: str = "credentials.yml", endpoints: str = "endpoints.yml") -> Service:
+def rasa_server(
+    port: int,
+    env: dict[str, str],
+    log: Path,
+    model: Path | None = None,
+    credentials: str = "credentials.yml",
+    endpoints: str = "endpoints.yml",
+) -> Service:
     origins = [o for o in env.get("CLINIC_ALLOWED_ORIGINS", "").split(",") if o]
     command = [
-        str(VENV_BIN / "rasa"), "run",
-        "--model", str(model or latest_model()),
-        "--endpoints", endpoints,
-        "--credentials", credentials,
-        "--interface", env.get("RASA_INTERFACE", "127.0.0.1"),
-        "--port", str(port),
+        str(VENV_BIN / "rasa"),
+        "run",
+        "--model",
+        str(model or latest_model()),
+        "--endpoints",
+        endpoints,
+        "--credentials",
+        credentials,
+        "--interface",
+        env.get("RASA_INTERFACE", "127.0.0.1"),
+        "--port",
+        str(port),
     ]
     if origins:
         command += ["--cors", *origins]
     return Service("Rasa server", command, f"http://127.0.0.1:{port}/", env, log)
 
 
-def start_all(group: List[Service], report=lambda line: None) -> List[Service]:
+def console_service(port: int, env: dict[str, str], log: Path) -> Service:
+    """The staff console, on localhost only, reading the same database."""
+    env = {**env, "CONSOLE_HOST": "127.0.0.1", "CONSOLE_PORT": str(port)}
+    return Service(
+        "staff console",
+        [str(VENV_BIN / "python"), "-m", "console", "serve"],
+        f"http://127.0.0.1:{port}/login",
+        env,
+        log,
+    )
+
+
+def web_page_service(port: int, bot_url: str, env: dict[str, str], log: Path) -> Service:
+    """The demo clinic page with the chat widget (web/serve.py)."""
+    command = [str(VENV_BIN / "python"), "-m", "web.serve", "--port", str(port), "--bot-url", bot_url]
+    return Service("web page", command, f"http://127.0.0.1:{port}/", env, log)
+
+
+def start_all(group: list[Service], report=lambda line: None) -> list[Service]:
     """Start a group together, then wait until each one answers."""
     for service in group:
         service.start()
