@@ -36,7 +36,7 @@ $(STAMP): requirements.txt constraints.txt requirements-model.txt
 install: $(STAMP) ## Create .venv with the pinned requirements
 
 train: install ## Train a model unless models/ already has one for this data
-	$(RASA) train --out models --quiet
+	$(PY) -m launcher.train
 
 validate: install ## Check domain, data and stories (rasa data validate)
 	$(RASA) data validate --fail-on-warnings
@@ -47,11 +47,14 @@ run: train web-install ## Start the assistant on localhost (Ctrl-C stops everyth
 shell: train ## Chat in the terminal (rasa shell, with the action server)
 	$(PY) -m launcher.shell
 
-test: validate test-unit train test-stories test-integration test-console test-web test-cluster test-bench ## Run every test
+test: lint types validate test-unit train test-launcher test-stories test-integration test-console test-web test-cluster test-bench ## Run every test
 	@echo "All tests passed."
 
 test-unit: install ## Fast tests: actions, crisis guard, domain and data rules
 	$(PY) -m pytest tests/unit
+
+test-launcher: train web-install ## make train trains nothing when nothing changed; no server outlives a killed launcher
+	$(PY) -m pytest tests/launcher
 
 test-stories: train ## Conversation tests with real user text
 	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors --out results/stories
@@ -103,6 +106,34 @@ nginx: /usr/sbin/nginx ## Install Debian's nginx (the cluster's load balancer)
 
 # Measurements (bench/README.md). Locust moves Rasa's pins, so it gets its own
 # environment, .venv-bench, from bench/requirements.txt.
+# Lint, format and type checks, from .venv-tools (requirements-tools.txt) so
+# the tools never move Rasa's pins. Settings are in pyproject.toml.
+.PHONY: lint types format tools-install test-launcher
+TOOLS_VENV := .venv-tools
+TOOLS_STAMP := $(TOOLS_VENV)/.installed-$(shell cat requirements-tools.txt | cksum | cut -d' ' -f1)
+
+$(TOOLS_STAMP): requirements-tools.txt
+	@set -e
+	PYTHON310=$${PYTHON310:-$$(scripts/find-python310.sh)} || exit 1
+	if [ ! -x $(TOOLS_VENV)/bin/python ]; then echo "Creating $(TOOLS_VENV) with $$PYTHON310"; "$$PYTHON310" -m venv $(TOOLS_VENV); fi
+	$(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip==24.0
+	$(TOOLS_VENV)/bin/python -m pip install --quiet -r requirements-tools.txt
+	rm -f $(TOOLS_VENV)/.installed-*
+	touch $@
+
+tools-install: $(TOOLS_STAMP) ## Create .venv-tools (ruff, mypy)
+
+lint: tools-install ## ruff check and ruff format --check
+	$(TOOLS_VENV)/bin/ruff check .
+	$(TOOLS_VENV)/bin/ruff format --check .
+
+format: tools-install ## Apply ruff's fixes and formatting
+	$(TOOLS_VENV)/bin/ruff check --fix .
+	$(TOOLS_VENV)/bin/ruff format .
+
+types: tools-install install ## mypy on our packages, against the project's environment
+	$(TOOLS_VENV)/bin/mypy --python-executable $(PY)
+
 .PHONY: evaluate bench bench-install test-bench
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed-$(shell cat bench/requirements.txt | cksum | cut -d' ' -f1)
@@ -138,4 +169,4 @@ lock: ## Re-pin constraints.txt after changing requirements.txt
 	rm -rf $$tmp
 
 clean: ## Remove the environment, models and results
-	rm -rf $(VENV) models results .pytest_cache
+	rm -rf $(VENV) $(TOOLS_VENV) $(BENCH_VENV) models results .pytest_cache

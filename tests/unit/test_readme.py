@@ -1,11 +1,13 @@
-"""The README names only files and folders that exist, and the targets it
-mentions exist in the Makefile."""
+"""The README and the documents under docs/ name only files and folders that
+exist, and the make targets they mention exist in the Makefile. (Decision
+records are dated history and may name what was there then.)"""
 
 import re
 
 from clinicbot.settings import PROJECT_ROOT
 
-README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+DOCUMENTS = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
+README = "\n".join(path.read_text(encoding="utf-8") for path in DOCUMENTS)
 GENERATED = {"models/", "results/", "var/", ".venv*/", ".venv/", ".venv-bench/", "web/node_modules/"}
 
 
