@@ -1,17 +1,13 @@
 """Shared fixtures. Real servers for the tests that need them: one Rasa server and one action
 server per test session, on free ports, with a fresh SQLite tracker store."""
 
-import json
-import urllib.error
-import urllib.request
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from launcher import servers
+from launcher import client, servers
 
 
 @dataclass
@@ -23,14 +19,7 @@ class Bot:
 
     def say(self, text: Any, sender: str = "") -> list[dict[str, Any]]:
         """POST to the REST channel; returns the bot's messages."""
-        body = json.dumps({"sender": sender or uuid.uuid4().hex, "message": text}).encode()
-        return post_json(f"{self.url}/webhooks/rest/webhook", body)
-
-
-def post_json(url: str, body: bytes, headers: dict[str, str] = None) -> Any:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **(headers or {})})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read() or b"null")
+        return client.messages(self.url, text, sender or None)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from launcher import client
+
 # Questions the assistant answers; the follow-up needs the earlier question's
 # topic (so the history must be shared) and the action server.
 QUESTIONS = [
@@ -28,25 +30,9 @@ QUESTIONS = [
 FOLLOW_UP = "and for SSRIs?"
 
 
-def send(base_url: str, sender: str, text: Any, origin: str | None = None, timeout: float = 120) -> tuple[int, Any]:
+def send(base_url: str, sender: str, text: Any, origin: str | None = None, timeout: float = 120) -> client.Reply:
     """POST to the REST channel: (status, body); status 0 when no HTTP answer came."""
-    headers = {"Content-Type": "application/json", **({"Origin": origin} if origin else {})}
-    request = urllib.request.Request(
-        f"{base_url}/webhooks/rest/webhook",
-        headers=headers,
-        data=json.dumps({"sender": sender, "message": text}).encode(),
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as reply:
-            return reply.status, json.loads(reply.read() or b"null")
-    except urllib.error.HTTPError as error:
-        body = error.read()
-        try:
-            return error.code, json.loads(body or b"null")
-        except ValueError:
-            return error.code, body.decode(errors="replace")
-    except (OSError, ValueError) as error:  # refused, reset, timed out
-        return 0, str(error)
+    return client.say(base_url, text, sender, origin, timeout)
 
 
 def get_status(url: str) -> int:

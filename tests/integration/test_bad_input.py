@@ -3,23 +3,15 @@ keeps serving, and stored conversations stay intact."""
 
 import json
 import sqlite3
-import urllib.error
-import urllib.request
 
 import pytest
 
+from launcher import client
 from tests.helpers import ends_with_referral
 
 
-def raw_post(bot, body: bytes, content_type="application/json"):
-    request = urllib.request.Request(
-        f"{bot.url}/webhooks/rest/webhook", data=body, headers={"Content-Type": content_type}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            return reply.status, json.loads(reply.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+def raw_post(bot, body: bytes):
+    return client.post(bot.url + client.REST_PATH, body)
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,12 @@
-"""Regression sets (tests/nlu/, written to imitate patients and never trained
+"""Regression sets (corpus/manifest.yml, role regression: written to imitate patients and never trained
 on) through the whole NLU pipeline, crisis guard included. They are no
 longer a measurement (real questions are: `make evaluate`); they guard
 against regressions. Prints the per-intent report."""
 
 from collections import Counter, defaultdict
 
-import pytest
-
-from bench.nlu_trial import CRISIS_SET, REGRESSION_CRISIS_SETS
-from clinicbot.settings import PROJECT_ROOT
 from clinicbot.topics import CLINIC_TOPICS, HONEST_REPLIES
-from corpus import nlu_examples
+from corpus import set_examples
 
 MIN_ACCURACY = 0.90
 
@@ -48,10 +44,10 @@ def _report(predictions) -> str:
     return "\n".join(lines)
 
 
-async def test_heldout_intent_accuracy(agent):
-    predictions = await _predict(agent, nlu_examples(PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"))
+async def test_regression_intent_accuracy(agent):
+    predictions = await _predict(agent, set_examples("regression_questions"))
     accuracy = sum(_right(e, p) for e, p, _ in predictions) / len(predictions)
-    print(f"\nHeld-out intent accuracy: {accuracy:.1%} on {len(predictions)} questions\n{_report(predictions)}")
+    print(f"\nRegression intent accuracy: {accuracy:.1%} on {len(predictions)} questions\n{_report(predictions)}")
     for expected, predicted, text in predictions:
         if not _right(expected, predicted):
             print(f"  expected {expected:24} got {predicted:24} {text}")
@@ -61,18 +57,17 @@ async def test_heldout_intent_accuracy(agent):
 SAFETY_REPLIES = ("crisis", "medical_emergency")
 
 
-@pytest.mark.parametrize("name", REGRESSION_CRISIS_SETS + (CRISIS_SET,))
-async def test_every_crisis_in_the_regression_sets_reaches_a_reply_with_988(agent, name):
+async def test_every_crisis_in_the_regression_set_reaches_a_reply_with_988(agent):
     """Every crisis and emergency message in these sets must get a reply that
     puts 988 (and 911) first: the crisis or emergency reply, or, for a worry
     about someone else ("my son told me he wants to die"), the informational
     reply about suicide, which opens with the lifeline and names 911. A
     third-person message landing there is printed, not failed: since 7 Dec 2026
     (CONTENT.md) a parent or friend asking for help is talk about suicide.
-    These sets were read while building the crisis guard, so they guard
+    This set was read while building the crisis guard, so they guard
     against regressions; real crises are measured by make evaluate."""
-    pairs = nlu_examples(PROJECT_ROOT / "tests" / "nlu" / f"{name}.yml")
-    predictions = await _predict(agent, pairs)
+    name = "regression_crisis"
+    predictions = await _predict(agent, set_examples(name))
     positives = [(e, p, t) for e, p, t in predictions if e in SAFETY_REPLIES]
     missed = [(e, p, t) for e, p, t in positives if p not in SAFETY_REPLIES + ("ask_about_suicide",)]
     informational = [(e, p, t) for e, p, t in positives if p == "ask_about_suicide"]
