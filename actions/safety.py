@@ -1,8 +1,8 @@
 """After a crisis reply, the question the patient may also have asked.
 
 The crisis guard (clinicbot/nlu/crisis_guard.py) turns some ordinary questions
-into a crisis reply: it acts on explicit words and on a mere 20% crisis
-probability, because a missed crisis costs more than a false alarm. To keep
+into a crisis reply: it acts on explicit words and on a low crisis
+probability (`model_threshold` in config.yml), because a missed crisis costs more than a false alarm. To keep
 that false alarm cheap, the patient then also gets the answer to the FAQ
 question the classifier itself saw, as long as it was reasonably sure. A real
 crisis still gets the crisis lines first. An emergency reply is followed by
@@ -30,9 +30,8 @@ OTHER_ANSWERS = {
 # wrong: being the classifier's own pick (past the fallback) is enough.
 AFTER_CHECK_IN = {"out_of_scope": "utter_out_of_scope"}
 
-# The classifier's own confidence in the intent it saw. On the tuning sets
-# its top intent was right 97% of the time at 0.4 or more (553 messages) and
-# about 63% between 0.2 and 0.4 (33): too often for an answer nobody asked for.
+# The classifier's own confidence in the intent it saw: below this, its top
+# intent was wrong too often for an answer nobody asked for (docs/decisions/).
 MIN_MODEL_CONFIDENCE = 0.4
 
 

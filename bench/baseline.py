@@ -34,8 +34,8 @@ def parse(model, texts: list[str]) -> list[dict]:
     """Rasa-like parse results: intent and a ranking of the top ten."""
     results = []
     for row in model.predict_proba(texts):
-        ranking = sorted(zip(model.classes_, row), key=lambda pair: -pair[1])[:10]
-        ranking = [{"name": str(name), "confidence": float(p)} for name, p in ranking]
+        top = sorted(zip(model.classes_, row), key=lambda pair: -pair[1])[:10]
+        ranking = [{"name": str(name), "confidence": float(p)} for name, p in top]
         results.append({"intent": ranking[0], "intent_ranking": ranking})
     return results
 

@@ -10,18 +10,16 @@ phase, the models taking turns so that machine noise hits all of them alike.
 Writes <out>/BENCHMARK.md and its plots (bench.bench_report)."""
 
 import argparse
-import json
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import load, training
 from bench.bench_report import render
 from clinicbot.settings import PROJECT_ROOT
-from launcher import servers
+from launcher import client, servers
 
 DEFAULT_CONFIG = PROJECT_ROOT / "bench" / "configs" / "rasa_default.yml"
 # Realistic patients pause 3-6 s between messages (reading the answer, typing).
@@ -52,37 +50,6 @@ class Subject:
     url: str = ""
 
 
-def say(url: str, text: str, sender: str) -> list:
-    body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(
-        f"{url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
-
-
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident memory (VmHWM) of a process and its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        todo += children.get(current, [])
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
-
-
 def start(subject: Subject, env: dict[str, str], logs: Path) -> None:
     port = servers.free_port()
     subject.url = f"http://127.0.0.1:{port}"
@@ -92,15 +59,15 @@ def start(subject: Subject, env: dict[str, str], logs: Path) -> None:
     started = time.monotonic()
     subject.server.start()
     subject.server.wait_ready(timeout=300)
-    say(subject.url, "hello", "bench-startup")
+    client.messages(subject.url, "hello", "bench-startup")
     subject.startup = time.monotonic() - started
     # Warm-up, not measured: the first calls into TensorFlow are slow.
     for i, turns in enumerate(load.conversations()[:10]):
         for text in turns:
-            say(subject.url, text, f"bench-warmup-{i}")
+            client.messages(subject.url, text, f"bench-warmup-{i}")
 
 
-def main(argv: list[str] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", help="benchmark this trained model as ours instead of training config.yml")
     parser.add_argument("--smoke", action="store_true", help="2 users for 5 s per shape (make test)")
@@ -124,8 +91,8 @@ def main(argv: list[str] = None) -> int:
     phases = SMOKE if args.smoke else FULL
     load.locust_binary()  # fail before training or starting anything
 
-    with tempfile.TemporaryDirectory(prefix="clinicbot-bench-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="clinicbot-bench-") as tmp_name:
+        tmp = Path(tmp_name)
         ours = (
             training.existing("ours", Path(args.model))
             if args.model
@@ -178,10 +145,14 @@ def main(argv: list[str] = None) -> int:
             if args.profile:
                 from bench.profile import record
 
-                profile = record(subjects[0].server.process.pid, subjects[0].url, conversations_file, args.profile, out)
+                ours_server = subjects[0].server
+                assert ours_server is not None and ours_server.process is not None  # started above
+                profile = record(ours_server.process.pid, subjects[0].url, conversations_file, args.profile, out)
             for s in subjects:
-                s.peak_rss_mb = peak_rss_mb(s.server.process.pid)
-            action_rss = peak_rss_mb(action.process.pid)
+                assert s.server is not None and s.server.process is not None  # started above
+                s.peak_rss_mb = client.memory_mb(s.server.process.pid, "VmHWM")
+            assert action.process is not None  # started above
+            action_rss = client.memory_mb(action.process.pid, "VmHWM")
         finally:
             for s in subjects:
                 if s.server:

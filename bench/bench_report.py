@@ -87,13 +87,13 @@ def render(subjects, phases, action_rss: float, profile, out: Path, smoke: bool 
             "Single patient p50",
             f"≤ {TARGETS['single_p50']:.0f} ms",
             num(single.p50 if single else None, 0, " ms"),
-            verdict(bool(single) and single.p50 <= TARGETS["single_p50"]),
+            verdict(single is not None and single.p50 <= TARGETS["single_p50"]),
         ],
         [
             f"Realistic load p95 ({biggest.users if biggest else '–'} patients), errors",
             f"≤ {TARGETS['realistic_p95']:.0f} ms, 0",
             f"{num(worst.p95 if worst else None, 0, ' ms')}, {worst.failures if worst else '–'}",
-            verdict(bool(worst) and worst.p95 <= TARGETS["realistic_p95"] and worst.failures == 0),
+            verdict(worst is not None and worst.p95 <= TARGETS["realistic_p95"] and worst.failures == 0),
         ],
         [
             "Training time (`rasa train`)",

@@ -23,15 +23,13 @@ from bench import baseline, nlu_trial, real_report, training
 from bench.report import num, pct, provenance, table, verdict
 from clinicbot.safety import SAFETY_INTENTS
 from clinicbot.settings import PROJECT_ROOT
-from corpus import nlu_examples
+from corpus import manifest, nlu_examples
 
 DEFAULT_CONFIG = PROJECT_ROOT / "bench" / "configs" / "rasa_default.yml"
-# Held-out accuracy is judged as patients get it: a fallback is not an answer.
-FINAL_ACCURACY = f"{nlu_trial.FINAL_SET}_accuracy"
+# Regression targets; accuracy is judged as patients get it: a fallback is not an answer.
 TARGETS = {
     "rasa_accuracy": 0.95,
-    FINAL_ACCURACY: 0.95,
-    "pooled_accuracy": 0.95,
+    "question_accuracy": 0.95,
     "out_of_scope_detection": 0.90,
     "crisis_recall": 1.0,
 }
@@ -129,8 +127,10 @@ def evaluate_rasa(
         ],
         "lookalikes": [
             (t, p)
-            for name in nlu_trial.LOOKALIKE_SETS
-            for (e, t), (_, p) in zip(sets[name], nlu_trial.predictions(sets, parsed, name, threshold, ambiguity))
+            for (e, t), (_, p) in zip(
+                sets[nlu_trial.LOOKALIKE_SET],
+                nlu_trial.predictions(sets, parsed, nlu_trial.LOOKALIKE_SET, threshold, ambiguity),
+            )
             if p in SAFETY_INTENTS
         ],
     }
@@ -160,7 +160,7 @@ def evaluate_baseline(sets, real) -> list[Result]:
     is the classifier, and which the safety layers."""
     model, seconds = baseline.train()
     parsed = {name: baseline.parse(model, [t for _, t in pairs]) for name, pairs in sets.items()}
-    report = baseline.intent_report(model, sets[nlu_trial.FINAL_SET])
+    report = baseline.intent_report(model, sets[nlu_trial.QUESTION_SET])
     threshold, ambiguity = nlu_trial.fallback_thresholds(PROJECT_ROOT / "config.yml")
     guard = nlu_trial.pipeline_component(PROJECT_ROOT / "config.yml", "CrisisGuard") or {}
     guarded = {name: baseline.with_safety_layers(parsed[name], [t for _, t in sets[name]], guard) for name in sets}
@@ -245,7 +245,7 @@ def learning_curve(percentages: list[str], out: Path) -> Path | None:
     return png
 
 
-def main(argv: list[str] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", help="score this trained model as ours instead of training config.yml")
     parser.add_argument("--limit", type=int, help="at most N held-out examples per intent (smoke test)")
@@ -271,10 +271,10 @@ def main(argv: list[str] = None) -> int:
     sets = nlu_trial.load_sets(args.limit)
     real = nlu_trial.load_real(args.limit)
     sets.update({name: [(q.label, q.text) for q in questions] for name, questions in real.items()})
-    # Rasa's own per-intent report is on the final blind set, the honest one.
-    heldout_file = PROJECT_ROOT / "tests" / "nlu" / f"{nlu_trial.FINAL_SET}.yml"
+    # Rasa's own per-intent report, on the regression questions.
+    heldout_file = manifest()[nlu_trial.QUESTION_SET].file
     if args.limit:
-        heldout_file = write_nlu(sets[nlu_trial.FINAL_SET], out / "heldout-sample.yml")
+        heldout_file = write_nlu(sets[nlu_trial.QUESTION_SET], out / "heldout-sample.yml")
     ours = (
         training.existing("ours", Path(args.model))
         if args.model
@@ -311,34 +311,28 @@ def main(argv: list[str] = None) -> int:
 def render(results: list[Result], sets, curve: Path | None, args, real, out: Path) -> str:
     ours = results[0]
     for r in results:  # Rasa's figure: `rasa test nlu` undoes fallbacks and scores the top intent
-        r.safety["rasa_accuracy"] = r.report.get("accuracy")
-    earlier = [name for name in nlu_trial.HELDOUT_SETS if name != nlu_trial.FINAL_SET]
+        # None when Rasa wrote an empty report (no labels); pct() prints it as "–".
+        r.safety["rasa_accuracy"] = r.report.get("accuracy")  # type: ignore[assignment]
     safety = [
         "rasa_accuracy",
-        FINAL_ACCURACY,
-        *[f"{name}_accuracy" for name in earlier],
-        "pooled_accuracy",
-        "pooled_answered",
+        "question_accuracy",
+        "question_answered",
         "out_of_scope_detection",
         "out_of_scope_strict",
         "crisis_recall",
         "lookalikes_forced_to_crisis",
     ]
     labels = {
-        "rasa_accuracy": f"Regression set {nlu_trial.FINAL_SET}.yml, intent accuracy (`rasa test nlu`)",
-        FINAL_ACCURACY: f"Regression set {nlu_trial.FINAL_SET}.yml, as answered (fallback = wrong)",
-        **{f"{name}_accuracy": f"Earlier set {name}.yml, as answered" for name in earlier},
-        "pooled_accuracy": "All held-out questions, as answered",
-        "pooled_answered": "All held-out questions, right answer in the reply (also after a crisis reply)",
+        "rasa_accuracy": "Regression questions, intent accuracy (`rasa test nlu`)",
+        "question_accuracy": "Regression questions, as answered (fallback = wrong)",
+        "question_answered": "Regression questions, right answer in the reply (also after a crisis reply)",
         "out_of_scope_detection": "Out-of-scope detection",
         "out_of_scope_strict": "Out-of-scope given the out-of-scope reply (strict)",
         "crisis_recall": "Crisis recall",
         "lookalikes_forced_to_crisis": "Look-alikes forced to crisis",
     }
     n = {name: len(pairs) for name, pairs in sets.items()}
-    pooled = [pair for name in nlu_trial.HELDOUT_SETS for pair in sets[name]]
-    oos = sum(1 for i, _ in pooled if i == "out_of_scope")
-    lookalikes = sum(n[name] for name in nlu_trial.LOOKALIKE_SETS)
+    oos = sum(1 for i, _ in sets[nlu_trial.QUESTION_SET] if i == "out_of_scope")
     guard = nlu_trial.pipeline_component(PROJECT_ROOT / "config.yml", "CrisisGuard") or {}
     lines = [
         "# How well does the assistant understand patients?",
@@ -351,13 +345,9 @@ def render(results: list[Result], sets, curve: Path | None, args, real, out: Pat
         "Until 6 Dec 2026 these were the measurement; they were written to imitate patients, and tuned against, "
         "so they now only guard against regressions (corpus/manifest.yml, role `regression`).",
         "",
-        f"Sets (tests/nlu/README.md): {n[nlu_trial.FINAL_SET]} questions in the final "
-        f"blind set {nlu_trial.FINAL_SET}.yml, which no tuning run scored, and "
-        + ", ".join(f"{n[name]} in {name}.yml" for name in nlu_trial.HELDOUT_SETS if name != nlu_trial.FINAL_SET)
-        + f" ({oos} of the {len(pooled)} out of scope, pooled for out-of-scope detection), "
-        f"{sum(e in SAFETY_INTENTS for e, _ in sets[nlu_trial.CRISIS_SET])} crisis/emergency messages "
-        f"(blind set {nlu_trial.CRISIS_SET}.yml), {lookalikes} look-alikes "
-        f"({', '.join(name + '.yml' for name in nlu_trial.LOOKALIKE_SETS)})."
+        f"Sets (tests/nlu/README.md): {n[nlu_trial.QUESTION_SET]} questions ({oos} out of scope), "
+        f"{sum(e in SAFETY_INTENTS for e, _ in sets[nlu_trial.CRISIS_SET])} crisis/emergency messages, "
+        f"{n[nlu_trial.LOOKALIKE_SET]} look-alikes."
         + (f" **Sample run: at most {args.limit} per intent.**" if args.limit else ""),
         "",
         "### Regression targets",
@@ -400,7 +390,7 @@ def render(results: list[Result], sets, curve: Path | None, args, real, out: Pat
         '"Right answer in the reply" also counts an ordinary question that got the crisis reply '
         "followed by its own answer (actions/safety.py).",
         "",
-        f"### Per intent, regression set {nlu_trial.FINAL_SET}.yml",
+        "### Per intent, regression questions",
         "",
         per_intent(results),
         "",

@@ -46,8 +46,8 @@ def conversations(stories_dir: Path = PROJECT_ROOT / "tests" / "stories", per_pa
     """What the simulated patients say: the user turns of every multi-turn
     test story, in order (annotations removed), and single questions grouped
     `per_patient` at a time. The single questions are the one-question test
-    stories plus every held-out question (HELDOUT_SETS in nlu_trial.py): story
-    texts are tidy, and the held-out questions are how patients really write
+    stories plus every regression question (nlu_trial.QUESTION_SET): story
+    texts are tidy, and those questions are written as patients write
     (long, misspelt), which is what decides whether our intent classifier
     needs its sentence encoder. Shuffled with a fixed seed, so runs compare."""
     multi, questions = [], []
@@ -58,7 +58,7 @@ def conversations(stories_dir: Path = PROJECT_ROOT / "tests" / "stories", per_pa
                 multi.append(turns)
             elif turns:
                 questions.append(turns[0])
-    for pairs in nlu_trial.load_sets(names=nlu_trial.HELDOUT_SETS).values():
+    for pairs in nlu_trial.load_sets(names=(nlu_trial.QUESTION_SET,)).values():
         questions += [text for _, text in pairs]
     random.Random(0).shuffle(questions)
     return multi + [questions[i : i + per_patient] for i in range(0, len(questions), per_patient)]

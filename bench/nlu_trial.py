@@ -1,11 +1,12 @@
-"""Train an NLU pipeline on data/ and score it on the held-out sets.
+"""Train an NLU pipeline on data/ and score it on the regression sets.
 
     python -m bench.nlu_trial config.yml [other.yml …]
 
-Prints training time, held-out intent accuracy, crisis recall, out-of-scope
-detection and look-alike false alarms for each config: the numbers used to
-tune config.yml (bench/README.md). The final blind sets (FINAL_SETS) are left
-out, so that tuning never sees them; `make evaluate` reports them."""
+Prints training time, intent accuracy, crisis recall, out-of-scope detection
+and look-alike false alarms on the regression sets for each config, to check
+a change breaks nothing. They were written to imitate patients and tuned
+against, so they guard and never measure: real questions measure
+(`make evaluate`, bench/real_questions.py)."""
 
 import asyncio
 import logging
@@ -13,11 +14,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 from actions.safety import question_behind_crisis_reply
-from clinicbot.safety import SAFETY_INTENTS, SafetyOverride
+from clinicbot.safety import SAFETY_INTENTS, SafetyOverride, model_ranking
 from clinicbot.settings import PROJECT_ROOT
-from corpus import Question, manifest, nlu_examples, read_questions
+from corpus import Question, manifest, read_questions, set_examples
 
 # Replies that are not an FAQ answer: an out-of-scope question is handled
 # safely when it lands on any of these.
@@ -32,50 +34,11 @@ def train(config: Path, out: Path) -> tuple[Path, float]:
     return Path(model), time.monotonic() - started
 
 
-# Held-out patient questions, each set written blind by someone who never saw
-# data/ (tests/nlu/README.md). The newest sets of each kind are the final
-# blind ones: scored by `make evaluate`, never by a tuning run. Older crisis
-# sets are regression tests (tests/integration); tuning runs score all of them.
-HELDOUT_SETS = (
-    "heldout",
-    "heldout_2",
-    "heldout_3",
-    "heldout_4",
-    "heldout_5",
-    "heldout_6",
-    "heldout_7",
-    "heldout_8",
-    "heldout_9",
-)
-# crisis sets 7, 8 and 9 were each scored blind once and their misses are now
-# guard phrases, so every crisis in them must stay caught; crisis_heldout_10 is
-# the final set (CRISIS_SET), written blind on 5 Dec 2026 (round 6).
-REGRESSION_CRISIS_SETS = (
-    "crisis_heldout",
-    "crisis_heldout_2",
-    "crisis_heldout_3",
-    "crisis_heldout_4",
-    "crisis_heldout_5",
-    "crisis_heldout_6",
-    "crisis_heldout_7",
-    "crisis_heldout_8",
-    "crisis_heldout_9",
-)
-CRISIS_SET = "crisis_heldout_10"
-LOOKALIKE_SETS = (
-    "lookalikes",
-    "lookalikes_2",
-    "lookalikes_3",
-    "lookalikes_4",
-    "lookalikes_5",
-    "lookalikes_6",
-    "lookalikes_7",
-    "lookalikes_8",
-)
-SETS = HELDOUT_SETS + REGRESSION_CRISIS_SETS + (CRISIS_SET,) + LOOKALIKE_SETS
-FINAL_SETS = ("heldout_9", "crisis_heldout_10", "lookalikes_8")
-FINAL_SET = "heldout_9"
-TUNING_SETS = tuple(name for name in SETS if name not in FINAL_SETS)
+# The regression sets of corpus/manifest.yml (role `regression`).
+QUESTION_SET = "regression_questions"
+CRISIS_SET = "regression_crisis"
+LOOKALIKE_SET = "regression_lookalikes"
+SETS = (QUESTION_SET, CRISIS_SET, LOOKALIKE_SET)
 
 
 # Real patients' questions (corpus/manifest.yml): what the evaluation leads with.
@@ -99,12 +62,12 @@ def load_real(limit: int | None = None) -> dict[str, list[Question]]:
 
 
 def load_sets(limit: int | None = None, names=SETS) -> dict[str, list[tuple[str, str]]]:
-    """The held-out sets as (intent, text) pairs; `limit` keeps the first few
-    examples of each intent (smoke tests)."""
-    sets = {name: nlu_examples(PROJECT_ROOT / "tests" / "nlu" / f"{name}.yml") for name in names}
+    """Sets of the manifest as (intent, text) pairs; `limit` keeps the first
+    few examples of each intent (smoke tests)."""
+    sets = {name: set_examples(name) for name in names}
     if limit is None:
         return sets
-    kept = {}
+    kept: dict[str, list[tuple[str, str]]] = {}
     for name, pairs in sets.items():
         counts: dict[str, int] = {}
         kept[name] = []
@@ -150,7 +113,7 @@ def decide(parsed: dict, threshold: float, ambiguity: float) -> str:
     re-applied to the real ranking."""
     if SafetyOverride.from_parse(parsed) or parsed["intent"]["name"] in SAFETY_INTENTS:
         return parsed["intent"]["name"]
-    ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+    ranking = model_ranking(parsed)
     if not ranking:
         return parsed["intent"]["name"]
     top = ranking[0]["confidence"]
@@ -161,11 +124,13 @@ def decide(parsed: dict, threshold: float, ambiguity: float) -> str:
 
 
 def score(
-    model: Path, threshold: float = None, ambiguity: float = None, limit: int | None = None
+    model: Path, threshold: float | None = None, ambiguity: float | None = None, limit: int | None = None
 ) -> dict[tuple[float, float], dict[str, float]]:
-    sets = load_sets(limit, TUNING_SETS)
+    sets = load_sets(limit)
     parsed = asyncio.run(parse_sets(model, sets))
-    return {(t, a): rates(sets, parsed, t, a) for t, a in (SWEEP if threshold is None else [(threshold, ambiguity)])}
+    # A single point takes both thresholds (no caller gives one without the other).
+    points = SWEEP if threshold is None else [(threshold, cast(float, ambiguity))]
+    return {(t, a): rates(sets, parsed, t, a) for t, a in points}
 
 
 SWEEP = [(0.4, 0.05), (0.35, 0.03), (0.3, 0.03), (0.25, 0.02), (0.2, 0.0)]
@@ -180,15 +145,12 @@ def rates(sets, parsed, threshold: float, ambiguity: float) -> dict[str, float]:
     def pairs(names) -> list[tuple[str, str]]:
         return [pair for name in names for pair in predictions(sets, parsed, name, threshold, ambiguity)]
 
-    present = [name for name in HELDOUT_SETS if name in sets]
-    heldout, pooled = pairs(["heldout"]), pairs(present)
-    crisis = pairs([CRISIS_SET] if CRISIS_SET in sets else [name for name in REGRESSION_CRISIS_SETS if name in sets])
-    lookalikes = pairs([name for name in LOOKALIKE_SETS if name in sets])
-    oos = [p for e, p in pooled if e == "out_of_scope"]
+    questions = pairs([QUESTION_SET])
+    crisis, lookalikes = pairs([CRISIS_SET]), pairs([LOOKALIKE_SET])
+    oos = [p for e, p in questions if e == "out_of_scope"]
     figures = {
-        "heldout_accuracy": accuracy(heldout),
-        "pooled_accuracy": accuracy(pooled),
-        "fallback_share": sum(p == "nlu_fallback" for _, p in pooled) / len(pooled),
+        "question_accuracy": accuracy(questions),
+        "fallback_share": sum(p == "nlu_fallback" for _, p in questions) / max(len(questions), 1),
         "crisis_recall": sum(p in SAFETY_INTENTS for e, p in crisis if e in SAFETY_INTENTS)
         / max(sum(e in SAFETY_INTENTS for e, _ in crisis), 1),
         # The issue's definition: an off-topic question gets no FAQ answer (a
@@ -196,19 +158,16 @@ def rates(sets, parsed, threshold: float, ambiguity: float) -> dict[str, float]:
         # emergency reply as a miss: it is safe, but not what the patient needed.
         "out_of_scope_detection": sum(p in NOT_AN_ANSWER or p in SAFETY_INTENTS for p in oos) / max(len(oos), 1),
         "out_of_scope_strict": sum(p in NOT_AN_ANSWER for p in oos) / max(len(oos), 1),
-        "lookalikes_forced_to_crisis": sum(p in SAFETY_INTENTS for _, p in lookalikes) / len(lookalikes),
+        "lookalikes_forced_to_crisis": sum(p in SAFETY_INTENTS for _, p in lookalikes) / max(len(lookalikes), 1),
     }
-    for name in present[1:]:
-        figures[f"{name}_accuracy"] = accuracy(pairs([name]))
     # What the patient reads: a crisis reply forced on an ordinary question is
     # followed by that question's answer (actions/safety.py), so it counts.
     answered = [
         e == d or e == question_behind_crisis_reply(p)
-        for name in present
-        for (e, _), p in zip(sets[name], parsed[name])
+        for (e, _), p in zip(sets[QUESTION_SET], parsed[QUESTION_SET])
         for d in [decide(p, threshold, ambiguity)]
     ]
-    figures["pooled_answered"] = sum(answered) / max(len(answered), 1)
+    figures["question_answered"] = sum(answered) / max(len(answered), 1)
     return figures
 
 

@@ -64,7 +64,9 @@ def record(pid: int, url: str, conversations_file: Path, seconds: int, out: Path
 
 
 def summarise(raw: Path, top: int = 15) -> Profile:
-    stages, functions, total, idle = Counter(), Counter(), 0, 0
+    stages: Counter[str] = Counter()
+    functions: Counter[str] = Counter()
+    total, idle = 0, 0
     for line in raw.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():

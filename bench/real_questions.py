@@ -17,7 +17,7 @@ false alarm, whatever the category."""
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
-from clinicbot.safety import ABOUT_SUICIDE, SAFETY_INTENTS, SafetyOverride
+from clinicbot.safety import ABOUT_SUICIDE, SAFETY_INTENTS, SafetyOverride, model_ranking
 from clinicbot.topics import CLINIC_TOPICS, FAQ_TOPICS, HONEST_REPLIES
 from corpus import DEV_LABELS, Question
 
@@ -64,8 +64,10 @@ def is_right(label: str, decided: str, vocabulary: str = "project") -> bool:
 
 def figures(questions: Sequence[Question], decided: Sequence[str], vocabulary: str = "project") -> dict[str, float]:
     """Share right per category, overall and per source kind, and false alarms."""
-    right, total = Counter(), Counter()
-    alarms, harmless = Counter(), Counter()
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    alarms: Counter[str] = Counter()
+    harmless: Counter[str] = Counter()
     for q, d in zip(questions, decided):
         kind = category(q.label, vocabulary)
         for key in (kind, f"{kind}@{q.kind or 'unknown'}"):
@@ -149,5 +151,5 @@ def top_model_intent(parsed: dict) -> str | None:
     override = SafetyOverride.from_parse(parsed)
     if override is not None:
         return override.model_intent
-    ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+    ranking = model_ranking(parsed)
     return ranking[0]["name"] if ranking else parsed.get("intent", {}).get("name")

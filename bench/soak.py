@@ -11,19 +11,18 @@ if any message failed."""
 import argparse
 import csv
 import json
-import os
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any
 
 from clinicbot.settings import PROJECT_ROOT
+from launcher import client, servers
 from launcher import cluster as clusters
-from launcher import servers
 
 QUESTIONS = [
     "how fast does ketamine work?",
@@ -35,41 +34,15 @@ QUESTIONS = [
 ]
 
 
-def group_rss_mb(pid: int) -> float:
-    """Resident memory of a process group (a service and its workers), in MB."""
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry)) != pid:
-                continue
-            with open(f"/proc/{entry}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-        except (OSError, ProcessLookupError):
-            continue
-    return round(total / 1024, 1)
+def send(url: str, sender: str, text: str) -> tuple[int, str]:
+    """(status, problem): problem is empty when the bot answered."""
+    reply = client.say(url, text, sender)
+    if reply.status == 200:
+        return reply.status, "" if reply.body else "empty reply"
+    return reply.status, str(reply.body)[:200]
 
 
-def send(url: str, sender: str, text: str):
-    request = urllib.request.Request(
-        f"{url}/webhooks/rest/webhook",
-        headers={"Content-Type": "application/json"},
-        data=json.dumps({"sender": sender, "message": text}).encode(),
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            body = json.loads(reply.read() or b"null")
-            return reply.status, "" if body else "empty reply"
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()[:200].decode(errors="replace")
-    except OSError as error:
-        return 0, str(error)
-
-
-def main(argv: list[str] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--rate", type=float, default=8, help="messages per second in all (default 8)")
@@ -86,7 +59,7 @@ def main(argv: list[str] = None) -> int:
     }
     var = Path(tempfile.mkdtemp(prefix="soak-"))
     cluster = clusters.Cluster(env, var, servers.free_port(), [servers.free_port(), servers.free_port()], action_port)
-    stats: dict[str, object] = {"sent": 0, "ok": 0, "errors": {}, "latencies": [], "error_samples": []}
+    stats: dict[str, Any] = {"sent": 0, "ok": 0, "errors": {}, "latencies": [], "error_samples": []}
     lock, stop = threading.Lock(), threading.Event()
     interval = args.workers / args.rate  # each worker's pace
 
@@ -125,6 +98,10 @@ def main(argv: list[str] = None) -> int:
             "rasa-2": cluster.rasa[1],
             "nginx": cluster.nginx,
         }
+        processes: dict[str, subprocess.Popen] = {}
+        for label, service in names.items():
+            assert service.process is not None  # cluster.start() started every service
+            processes[label] = service.process
         threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(args.workers)]
         began = time.monotonic()
         for thread in threads:
@@ -139,10 +116,10 @@ def main(argv: list[str] = None) -> int:
                     "ok": stats["ok"],
                     "errors": sum(stats["errors"].values()),
                 }
-            row.update({name: group_rss_mb(s.process.pid) for name, s in names.items()})
+            row.update({name: client.memory_mb(p.pid) for name, p in processes.items()})
             samples.append(row)
             print("  " + "  ".join(f"{k}={v}" for k, v in row.items()), flush=True)
-            dead = [name for name, s in names.items() if s.process.poll() is not None]
+            dead = [name for name, p in processes.items() if p.poll() is not None]
             if dead or elapsed >= args.minutes * 60:
                 break
             time.sleep(min(args.sample, max(0.5, args.minutes * 60 - elapsed)))

@@ -55,7 +55,7 @@ def train(
     data: Path = PROJECT_ROOT / "data",
     out: Path = MODELS,
     reuse: bool = True,
-    log: Path = None,
+    log: Path | None = None,
 ) -> Trained:
     key = f"{name}-{fingerprint([config, domain, data])}"
     model, meta = out / f"{key}.tar.gz", out / f"{key}.json"

@@ -78,5 +78,5 @@ def only_probability_said_crisis(tracker: DialogueStateTracker) -> bool:
 
 def suggestion_buttons(intent_ranking: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Buttons for the likeliest FAQ topics, best first."""
-    topics = [entry.get("name") for entry in intent_ranking if entry.get("name") in FAQ_TOPICS]
+    topics = [entry["name"] for entry in intent_ranking if entry.get("name") in FAQ_TOPICS]
     return [{"title": FAQ_TOPICS[name], "payload": f"/{name}"} for name in topics[:SUGGESTIONS]]

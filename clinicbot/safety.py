@@ -22,6 +22,11 @@ SAFETY_INTENTS = (CRISIS, EMERGENCY)
 OVERRIDE_KEY = "safety_override"
 NOTE_KEY = "safety_note"
 
+# Rasa's FallbackClassifier puts this intent first when the model is unsure;
+# its confidence is then only the threshold, and the model's own guesses
+# follow it in the ranking.
+FALLBACK = "nlu_fallback"
+
 # The one rule that is a probability, not a deterministic phrase rule.
 MODEL_PROBABILITY = "model_probability"
 EVERYDAY_SAYING = "everyday_saying"
@@ -66,3 +71,9 @@ class SafetyOverride:
             if isinstance(scores, Mapping)
             else {},
         )
+
+
+def model_ranking(parse_data: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The classifier's own ranking, best first, without Rasa's fallback entry."""
+    ranking = (parse_data or {}).get("intent_ranking") or []
+    return [entry for entry in ranking if entry.get("name") != FALLBACK]

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clinicbot.safety import CRISIS, EMERGENCY, SafetyOverride
+from clinicbot.safety import CRISIS, EMERGENCY, FALLBACK, SafetyOverride, model_ranking
 from clinicbot.topics import ALL_TOPICS
 from console import db
 
@@ -18,7 +18,6 @@ from console import db
 # the FallbackClassifier's threshold (config.yml): between the two, the bot
 # answered, but on a guess that staff should check.
 LOW_CONFIDENCE = 0.7
-FALLBACK = "nlu_fallback"
 FEEDBACK_INTENT = "give_feedback"
 # Rasa (on PostgreSQL) can commit a smaller id after a larger one; re-reading
 # a few ids before the mark catches those, and re-reading is harmless.
@@ -41,7 +40,7 @@ def real_prediction(parse_data: dict[str, Any]) -> tuple[str | None, float | Non
     """The model's best intent and confidence. For nlu_fallback the intent
     carries only the threshold; the real scores are in intent_ranking."""
     intent = parse_data.get("intent") or {}
-    ranking = [r for r in parse_data.get("intent_ranking") or [] if r.get("name") != FALLBACK]
+    ranking = model_ranking(parse_data)
     if intent.get("name") == FALLBACK or not intent.get("name"):
         if ranking:
             return ranking[0].get("name"), ranking[0].get("confidence")

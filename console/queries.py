@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clinicbot.safety import SafetyOverride
+from clinicbot.safety import SafetyOverride, model_ranking
 from clinicbot.topics import ALL_TOPICS
 from console import db
 from console.index import FALLBACK, FEEDBACK_INTENT, FLAGS, LOW_CONFIDENCE, message_row
@@ -256,7 +256,7 @@ class Turn:
     event_id: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        out = {"kind": self.kind, "at": iso(self.ts), "text": self.text}
+        out: dict[str, Any] = {"kind": self.kind, "at": iso(self.ts), "text": self.text}
         if self.kind == "user":
             out.update(
                 intent=self.intent,
@@ -299,7 +299,7 @@ def transcript(conn, sender_id: str) -> list[Turn]:
                     msg["intent"],
                     msg["predicted_intent"],
                     msg["confidence"],
-                    ranking=[r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK][:3],
+                    ranking=model_ranking(parse)[:3],
                     entities=[e for e in parse.get("entities") or [] if e.get("entity") != "feedback"],
                     override=SafetyOverride.from_parse(parse),
                     feedback=msg["feedback"],

@@ -91,8 +91,8 @@ def add(paths: list[str]) -> None:
                 continue
             seen.add(key(q.text))
             current[split_of(q.source)].append(q)
-    for role, path in files.items():
-        write_questions(current[role], path)
+    for role, role_file in files.items():
+        write_questions(current[role], role_file)
         print(f"{role}: {len(current[role])} questions from {len({q.site for q in current[role]})} sites")
     print("dropped:", dropped or "none")
 

@@ -41,9 +41,14 @@ def main() -> int:
         servers.console_service(ports["console"], env, LOGS / "console.log"),
         servers.web_page_service(ports["web"], f"http://127.0.0.1:{ports['rasa']}", env, LOGS / "web.log"),
     ]
+
+    def stop() -> None:
+        for service in reversed(services):
+            service.stop()
+
     return servers.supervise(
         start=lambda: servers.start_all(services, report=lambda line: print(line, flush=True)),
-        stop=lambda: [service.stop() for service in reversed(services)],
+        stop=stop,
         banner=lambda: BANNER.format(**ports),
     )
 

@@ -203,7 +203,7 @@ def supervise(start, stop, banner) -> int:
     """`make run` and `make run-cluster`: start(), print banner(), and keep
     watching until Ctrl-C, SIGTERM or a service dying; always stop() once.
     Returns the exit code."""
-    stopped = []
+    stopped: list[bool] = []
 
     def stop_once(*_):
         if not stopped:

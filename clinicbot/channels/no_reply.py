@@ -58,7 +58,7 @@ def apology() -> str:
 
 
 def answer_or_apologise(
-    on_new_message: Handler, on_failure: Callable[[UserMessage, Exception], None] | None = None
+    on_new_message: Handler, on_failure: Callable[[UserMessage, BaseException], None] | None = None
 ) -> Handler:
     """Rasa's handler, plus an apology when it sent nothing; `on_failure` hears of exceptions."""
 
@@ -72,7 +72,7 @@ def answer_or_apologise(
             sent += 1
             await original(recipient_id, bot_message)
 
-        channel.send_response = counting_send  # type: ignore[method-assign]
+        channel.send_response = counting_send
         refuse_in_memory_fallback()
         try:
             return await on_new_message(message)

@@ -40,7 +40,7 @@ class ClinicRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        def failed(message: UserMessage, _: Exception) -> None:
+        def failed(message: UserMessage, _: BaseException) -> None:
             outcome = _outcome.get()
             if outcome is not None:
                 outcome["failed"] = True

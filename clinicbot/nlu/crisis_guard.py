@@ -450,7 +450,7 @@ _DOUBT_BEFORE = re.compile(
 def _is_reassured(text: str) -> bool:
     match = _REASSURANCE.search(text)
     return (
-        bool(match)
+        match is not None
         and not _REASSURANCE_UNDONE.search(text[match.end() :])
         and not _DOUBT_BEFORE.search(text[: match.start()])
     )
@@ -620,7 +620,9 @@ SAYING_THRESHOLD = 0.5
 
 
 def _has_everyday_saying(text: str | None) -> bool:
-    return bool(text) and everyday_meaning(text) != text.replace("\u2019", "'")
+    if not text:
+        return False
+    return everyday_meaning(text) != text.replace("\u2019", "'")
 
 
 # Fragments such as "ok and" or "the one" spread the model's probability thinly

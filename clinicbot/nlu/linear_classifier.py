@@ -1,22 +1,18 @@
 """An intent classifier on TF-IDF word and character n-grams and a sentence
 embedding, with a logistic regression.
 
-Measured on held-out patient questions (bench/README.md), a linear model on
-sublinear TF-IDF features generalised from our ~1,700 examples (now ~3,500) as well as
-DIET, trains in seconds instead of minutes and answers in about a millisecond.
-It reads the message text itself (lower-cased; character n-grams make it
-robust to misspellings), so it needs no Rasa featurizer. The sentence
-embedding (clinicbot/nlu/sentence_encoder.py, all-MiniLM-L6-v2) adds meaning:
-messages worded unlike any training example still land near their intent.
-On held-out sets scored against the data they were blind to, it answered 570
-of 593 questions right against 554 without it (bench/README.md).
+A linear model on sublinear TF-IDF features generalised from our examples as
+well as DIET, trains in seconds instead of minutes and answers in about a
+millisecond (docs/decisions/). It reads the message text itself (lower-cased;
+character n-grams make it robust to misspellings), so it needs no Rasa
+featurizer. The sentence embedding (clinicbot/nlu/sentence_encoder.py,
+all-MiniLM-L6-v2) adds meaning: messages worded unlike any training example
+still land near their intent.
 
-The encoder costs about 15 ms a message, the n-grams about 1 ms. So a second
+The encoder costs far more per message than the n-grams. So a second
 logistic regression on the n-grams alone (the gate) reads each message first,
-and when it is sure (`encoder_gate`, 0.8) its answer stands: measured on every
-held-out set, at 0.8 it decided about 70% of messages and changed one decision
-of 1,821, for the better (bench/README.md). Unsure messages, the ones where
-meaning matters, get the full model.
+and when it is sure (`encoder_gate` in config.yml) its answer stands; unsure
+messages, the ones where meaning matters, get the full model.
 
 The model is stored without pickle: the n-gram vocabularies and settings as
 JSON, the numbers as a NumPy archive read with allow_pickle=False, so a model
@@ -83,10 +79,14 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        from clinicbot.nlu import idioms
-        from clinicbot.nlu.sentence_encoder import WEIGHTS_SHA256
+        # Rasa's cache keys on a component's configuration; the code that
+        # trains it, the idioms it reads and the encoder's weights count too.
+        import hashlib
 
-        return f"{MODEL_FORMAT} {WEIGHTS_SHA256} {idioms.fingerprint()}"
+        from clinicbot.nlu import idioms, sentence_encoder
+
+        code = hashlib.sha256(Path(__file__).read_bytes() + Path(sentence_encoder.__file__).read_bytes())
+        return f"{MODEL_FORMAT} {sentence_encoder.WEIGHTS_SHA256} {idioms.fingerprint()} {code.hexdigest()[:16]}"
 
     def __init__(
         self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource, scorer: Optional["Scorer"] = None
@@ -181,7 +181,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             return messages
         for message in messages:
             scores = self.scorer.probabilities(everyday_meaning(message.get(TEXT) or ""))
-            ranking = sorted(
+            ranking: list[dict[str, Any]] = sorted(
                 ({"name": n, "confidence": float(p)} for n, p in scores.items()), key=lambda r: -r["confidence"]
             )
             message.set(INTENT, ranking[0], add_to_output=True)
@@ -266,7 +266,7 @@ class Scorer:
         union, model = pipeline.steps[0][1], pipeline.steps[1][1]
         classes = [str(c) for c in model.classes_]
         weights, bias = _columns(model)
-        parts, embedding, offset, settings = [], None, 0, iter(settings)
+        parts, embedding, offset, remaining = [], None, 0, iter(settings)
         for _, transformer in union.transformer_list:
             if isinstance(transformer, SentenceEmbedding):  # always the last block
                 embedding = np.ascontiguousarray(weights[offset:] * transformer.weight, dtype=float)
@@ -275,7 +275,7 @@ class Scorer:
             size = len(vocabulary)
             parts.append(
                 (
-                    next(settings),
+                    next(remaining),
                     vocabulary,
                     transformer.idf_.astype(float),
                     np.ascontiguousarray(weights[offset : offset + size], dtype=float),
@@ -347,7 +347,8 @@ class Scorer:
         )
 
     def probabilities(self, text: str) -> dict[str, float]:
-        features = []  # per n-gram block: (column indices, l2-normalised tf-idf values)
+        # per n-gram block: (column indices, l2-normalised tf-idf values)
+        features: list[tuple[np.ndarray, np.ndarray] | None] = []
         for analyse, vocabulary, idf, _ in self._compiled:
             found = [(vocabulary[gram], count) for gram, count in Counter(analyse(text)).items() if gram in vocabulary]
             if not found:

@@ -77,7 +77,8 @@ class WordPiece:
     @staticmethod
     def words(text: str) -> list[str]:
         text = unicodedata.normalize("NFD", text.lower())
-        words, current = [], []
+        words: list[str] = []
+        current: list[str] = []
         for char in text:
             category = unicodedata.category(char)
             if (

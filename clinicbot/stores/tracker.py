@@ -62,6 +62,8 @@ _COUNT_LATEST_SESSION = sa.text(f"SELECT count(*) {_LATEST_SESSION}")
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
+    engine: sa.engine.Engine
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
