@@ -104,7 +104,7 @@ nginx: /usr/sbin/nginx ## Install Debian's nginx (the cluster's load balancer)
 /usr/sbin/nginx:
 	$(SUDO) apt-get update && $(SUDO) apt-get install -y nginx
 
-# Measurements (bench/README.md). Locust moves Rasa's pins, so it gets its own
+# Measurements (bench/README.md says what each writes). Locust moves Rasa's pins, so it gets its own
 # environment, .venv-bench, from bench/requirements.txt.
 # Lint, format and type checks, from .venv-tools (requirements-tools.txt) so
 # the tools never move Rasa's pins. Settings are in pyproject.toml.

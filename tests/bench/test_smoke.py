@@ -6,7 +6,8 @@ import re
 import subprocess
 import sys
 
-from bench import nlu_trial
+import yaml
+
 from clinicbot.settings import PROJECT_ROOT
 from launcher import servers
 
@@ -60,7 +61,8 @@ def test_evaluate_writes_a_report_with_figures(tmp_path, model_path):
             cell = figure(report, row, column)
             assert re.fullmatch(r"\d+\.\d% \(n=\d+\)", cell), (row, cell)
     assert report.index("## Real patients' questions") < report.index("## Regression sets")
-    point = nlu_trial.pipeline_component(PROJECT_ROOT / "config.yml", "CrisisGuard")["model_threshold"]
+    pipeline = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())["pipeline"]
+    point = next(c for c in pipeline if c["name"].endswith("CrisisGuard"))["model_threshold"]
     assert re.search(rf"^\| {point:.2f} ← config\.yml \| \d+\.\d% \| \d+\.\d% \|", report, re.MULTILINE), (
         "operating point"
     )
