@@ -3,8 +3,12 @@
 Everything goes through SQLAlchemy Core with bound parameters, so the same
 code runs on SQLite and PostgreSQL."""
 
+import json
+import logging
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -155,6 +159,37 @@ def make_engine(url: str = "") -> sa.engine.Engine:
         engine = sa.create_engine(url, future=True, pool_pre_ping=True)
     metadata.create_all(engine)
     return engine
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+log = logging.getLogger("console.db")
+
+
+def storable(value: Any) -> Any:
+    """A decoded JSON value whose strings can be written as UTF-8 and stored
+    in PostgreSQL: lone surrogates become U+FFFD, NULs are dropped."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    return value
+
+
+def event_data(event_id: int, raw: str | None) -> dict[str, Any]:
+    """One Rasa event's data, safe to index, show and export. A row that is
+    not a JSON object is logged and read as empty, so one bad row never
+    stops the console."""
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        log.warning("event %s is not valid JSON; shown as empty", event_id)
+        return {}
+    if not isinstance(data, dict):
+        log.warning("event %s is not a JSON object; shown as empty", event_id)
+        return {}
+    return storable(data)
 
 
 def has_events_table(engine: sa.engine.Engine) -> bool:

@@ -4,7 +4,6 @@ and keeps one summary row per conversation in console_conversations.
 Runs at the start of every page and CLI command; it reads only the events
 after the last one it saw, so it costs little once caught up."""
 
-import json
 import threading
 from typing import Any
 
@@ -19,6 +18,9 @@ from console import db
 # answered, but on a guess that staff should check.
 LOW_CONFIDENCE = 0.7
 FEEDBACK_INTENT = "give_feedback"
+# The values the feedback buttons send (clinicbot/nlg.py); anything else a
+# client typed is not feedback.
+FEEDBACK_VALUES = ("helpful", "not_helpful")
 # Rasa (on PostgreSQL) can commit a smaller id after a larger one; re-reading
 # a few ids before the mark catches those, and re-reading is harmless.
 OVERLAP = 200
@@ -62,7 +64,7 @@ def message_row(event_id: int, sender_id: str, data: dict[str, Any]) -> dict[str
         "predicted_intent": predicted,
         "confidence": confidence,
         "override_rule": override.rule if override else None,
-        "feedback": feedback if isinstance(feedback, str) else None,
+        "feedback": feedback if feedback in FEEDBACK_VALUES else None,
     }
 
 
@@ -146,7 +148,7 @@ def _store(conn, rows: list[Any]) -> None:
             span = spans.setdefault(row.sender_id, [row.timestamp, row.timestamp])
             span[0], span[1] = min(span[0], row.timestamp), max(span[1], row.timestamp)
         if row.type_name == "user" and row.id not in known:
-            new_messages.append(message_row(row.id, row.sender_id, json.loads(row.data or "{}")))
+            new_messages.append(message_row(row.id, db.storable(row.sender_id), db.event_data(row.id, row.data)))
     if new_messages:
         conn.execute(db.messages.insert(), new_messages)
     changed = {m["sender_id"] for m in new_messages}

@@ -286,7 +286,7 @@ def transcript(conn, sender_id: str) -> list[Turn]:
     ).all()
     turns = []
     for row in rows:
-        data = json.loads(row.data or "{}")
+        data = db.event_data(row.id, row.data)
         ts = data.get("timestamp") or 0.0
         if row.type_name == "user":
             parse = data.get("parse_data") or {}

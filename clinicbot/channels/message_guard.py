@@ -14,6 +14,9 @@ MAX_SENDER_CHARS = 128
 _SENDER = re.compile(r"^[A-Za-z0-9_.:@-]+$")
 # Control characters (NUL and friends) are dropped; newlines and tabs become spaces.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# "\ud800" is valid JSON, but a lone surrogate cannot be written as UTF-8:
+# stored, it broke every later write of the text (the console, exports). U+FFFD instead.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -37,7 +40,7 @@ def sender_problem(sender: Any) -> str | None:
 
 def clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r", " ").replace("\n", " ").replace("\t", " "))
-    return _CONTROL.sub("", text).strip()
+    return _LONE_SURROGATE.sub("\ufffd", _CONTROL.sub("", text)).strip()
 
 
 def check_message(text: str) -> Verdict:
