@@ -3,10 +3,13 @@
 Both chat channels use it, so a bad message gets the same clear answer
 whichever way it came in."""
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
+
+import yaml
 
 from clinicbot import settings
 
@@ -43,9 +46,41 @@ def clean(text: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", _CONTROL.sub("", text)).strip()
 
 
+# Rasa's own commands the widget sends: a new conversation, Start over.
+RASA_COMMANDS = ("/restart", "/session_start")
+
+
+@functools.lru_cache(maxsize=1)
+def button_payloads() -> frozenset[str]:
+    """Every "/…" command a button of ours can send: an intent by name, the
+    exact payloads of the domain's buttons and of the response generator's
+    (feedback, suggestions by name), and Rasa's restart."""
+    from clinicbot.nlg import FEEDBACK_BUTTONS
+
+    domain = yaml.safe_load((settings.PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")) or {}
+    intents = [i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", [])]
+    payloads = {f"/{name}" for name in intents} | set(RASA_COMMANDS)
+    payloads |= {button["payload"] for button in FEEDBACK_BUTTONS}
+    for variations in (domain.get("responses") or {}).values():
+        for variation in variations:
+            for button in variation.get("buttons") or []:
+                # Responses are format strings: "{{" is a literal brace.
+                payloads.add(button["payload"].replace("{{", "{").replace("}}", "}"))
+    return frozenset(payloads)
+
+
+def as_words(text: str) -> str:
+    """Typed text that starts with "/" but is not one of our buttons is read
+    as words: Rasa would otherwise run it as an intent command, past the
+    crisis guard ("/ask_efficacy@1.0 I want to die"), and log it raw."""
+    if text.startswith("/") and text not in button_payloads():
+        return text.lstrip("/ ").strip()
+    return text
+
+
 def check_message(text: str) -> Verdict:
     values = settings.response_values()
-    text = clean(text)
+    text = as_words(clean(text))
     if not text:
         return Verdict(
             reply=(
