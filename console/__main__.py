@@ -59,8 +59,10 @@ def _write(path: str, text: str) -> None:
     if path == "-":
         sys.stdout.write(text)
         return
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    # An export holds patients' words: readable by its owner only.
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
+    os.chmod(path, 0o600)  # a file that was already there keeps its mode otherwise
     print(f"Wrote {path}", file=sys.stderr)
 
 

@@ -28,6 +28,7 @@ def port(name: str, default: int) -> int:
 
 
 def main() -> int:
+    servers.keep_private()
     ports = {
         "rasa": port("RASA_PORT", 5005),
         "actions": port("ACTION_PORT", 5055),

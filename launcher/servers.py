@@ -34,6 +34,18 @@ def _die_with_parent(parent: int):
     return hook
 
 
+def keep_private() -> None:
+    """Conversations and logs are health information: everything this process
+    and its children create is readable by its owner only (files 0600,
+    folders 0700), and var/ with what it already holds is made so too."""
+    os.umask(0o077)
+    var = PROJECT_ROOT / "var"
+    var.mkdir(exist_ok=True)
+    for path in [var, *var.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -91,6 +103,7 @@ class Service:
     def start(self) -> "Service":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
+        os.chmod(self.log_path, 0o600)  # an older log may predate keep_private()
         # Own process group, so stopping also stops any worker processes.
         self.process = subprocess.Popen(
             self.command,

@@ -48,6 +48,7 @@ def test_cli_export_csv_and_jsonl(capsys, db_url, recorded, tmp_path):
     assert run(capsys, db_url, "export", "--format", "csv", "--flag", "emergency", "--out", str(target))[0] == 0
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
     assert {r["sender_id"] for r in rows} == {recorded.senders["emergency"]}
+    assert target.stat().st_mode & 0o777 == 0o600, "an export holds patients' words"
     code, out, _ = run(capsys, db_url, "export", "--format", "jsonl", "--intent", "ask_personal_advice")
     assert recorded.senders["advice"] in out and recorded.senders["crisis"] not in out
 

@@ -63,6 +63,9 @@ def test_no_server_outlives_a_killed_launcher(tmp_path, signals):
     try:
         wait_for_line(launcher, "The assistant is running.", timeout=300)
         assert not any(port_is_free(port) for port in ports.values()), "every server should hold its port"
+        private = [tmp_path / "conversations.db", PROJECT_ROOT / "var", *(PROJECT_ROOT / "var" / "log").glob("*.log")]
+        readable = {str(p): oct(p.stat().st_mode & 0o777) for p in private if p.exists() and p.stat().st_mode & 0o077}
+        assert not readable, f"conversations and logs must be readable by their owner only: {readable}"
         for sig in signals:  # a supervisor's TERM and, without waiting, KILL
             launcher.send_signal(sig)
         launcher.wait(timeout=10)
