@@ -16,7 +16,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # apt-get needs root; use sudo when we are not.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install train validate run shell test test-unit test-stories test-integration test-console test-web web-install browser lock clean \
+.PHONY: help install train validate run shell purge test test-unit test-stories test-integration test-console test-web web-install browser lock clean \
 	run-cluster test-cluster soak nginx
 
 help: ## List the targets
@@ -43,6 +43,9 @@ validate: install ## Check domain, data and stories (rasa data validate)
 
 run: train web-install ## Start the assistant on localhost (Ctrl-C stops everything)
 	$(PY) -m launcher.run
+
+purge: install ## Delete conversations older than retention_days in clinic.yml (the console also does it daily)
+	$(PY) -m console purge
 
 shell: train ## Chat in the terminal (rasa shell, with the action server)
 	$(PY) -m launcher.shell

@@ -73,6 +73,7 @@ def cmd_serve(args, engine) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(engine=engine)
+    retention.run_daily(engine)
     print(f"Staff console on http://{args.host}:{args.port}/", flush=True)
     waitress.serve(app, host=args.host, port=args.port, threads=4, ident="console")
     return 0

@@ -1,7 +1,12 @@
 """The retention purge: whole conversations whose last event is older than
 the limit go, from Rasa's events table and from the console's own tables,
-in one transaction so nothing is left half-deleted."""
+in one transaction so nothing is left half-deleted. Only events older than
+the cutoff are deleted, so a message that arrives while the purge runs is
+kept, with its conversation. The console's server runs it daily by itself
+(`run_daily`); `make purge` runs it now."""
 
+import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -47,11 +52,42 @@ def purge(
         found = plan(conn, days, now)
         if dry_run:
             return found
+        e = db.events.c
         for chunk in _chunks(found.sender_ids):
-            conn.execute(db.events.delete().where(db.events.c.sender_id.in_(chunk)))
+            conn.execute(db.events.delete().where(e.sender_id.in_(chunk)).where(e.timestamp < found.cutoff))
+            # A conversation that got a message since the plan was made lives on.
+            alive = set(conn.execute(sa.select(e.sender_id).where(e.sender_id.in_(chunk)).distinct()).scalars())
+            gone = [s for s in chunk if s not in alive]
             for table in db.PER_CONVERSATION:
-                conn.execute(table.delete().where(table.c.sender_id.in_(chunk)))
+                if gone:
+                    conn.execute(table.delete().where(table.c.sender_id.in_(gone)))
+            if alive:
+                m = db.messages.c
+                conn.execute(db.messages.delete().where(m.sender_id.in_(alive)).where(m.ts < found.cutoff))
     return found
+
+
+log = logging.getLogger("console.retention")
+DAY = 86400.0
+
+
+def run_daily(engine: sa.engine.Engine, interval: float = DAY, stop: threading.Event | None = None) -> threading.Thread:
+    """Purge now and then every `interval` seconds, in a daemon thread of the
+    process that serves the data; a failed run is logged and retried next time."""
+    stop = stop or threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                done = purge(engine)
+                log.info("retention: deleted %d conversation(s) older than %d days", len(done.sender_ids), done.days)
+            except Exception:
+                log.exception("retention purge failed; trying again at the next run")
+            stop.wait(interval)
+
+    thread = threading.Thread(target=loop, name="retention", daemon=True)
+    thread.start()
+    return thread
 
 
 def _chunks(items: list[str], size: int = 500):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import threading
 import time
 
 import pytest
@@ -132,3 +133,41 @@ def test_purge_is_all_or_nothing(aged, monkeypatch):
     with pytest.raises(sa.exc.DBAPIError):
         retention.purge(engine, 90)
     assert _counts(engine, old) == before
+
+
+def test_a_message_arriving_while_the_purge_runs_is_kept(aged, monkeypatch):
+    url, engine, old = aged
+    planned = retention.plan
+
+    def plan_then_a_message_arrives(conn, days, now=None):
+        found = planned(conn, days, now)
+        e = db.events.c
+        latest = conn.execute(
+            sa.select(e.type_name, e.data, e.intent_name, e.action_name)
+            .where(e.sender_id == old[0])
+            .where(e.type_name == "user")
+            .order_by(e.id.desc())
+        ).first()
+        next_id = conn.execute(sa.select(sa.func.max(e.id))).scalar() + 1  # Rasa's sequence is client-side
+        conn.execute(db.events.insert().values(id=next_id, sender_id=old[0], timestamp=time.time(), **latest._mapping))
+        return found
+
+    monkeypatch.setattr(retention, "plan", plan_then_a_message_arrives)
+    retention.purge(engine, 90)
+    survivor = _counts(engine, [old[0]])
+    assert survivor["events"] == 1, "the new message is kept"
+    assert survivor["console_reviews"] == 1 and survivor["console_tags"] == 1 and survivor["console_notes"] == 1
+    assert set(_counts(engine, [old[1]]).values()) == {0}
+
+
+def test_the_console_purges_by_itself(aged):
+    url, engine, old = aged
+    stop = threading.Event()
+    retention.run_daily(engine, interval=0.2, stop=stop)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _counts(engine, old)["events"]:
+            time.sleep(0.2)
+    finally:
+        stop.set()
+    assert set(_counts(engine, old).values()) == {0}
