@@ -80,6 +80,8 @@ class ClinicSocketIOInput(SocketIOInput):
             verdict = check_message(data["message"])
             if verdict.reply:
                 return await answer(sid, verdict.reply)
-            await rasa_handle_message(sid, {**data, "message": verdict.text})
+            # Only what the widget needs: nothing a client invents (metadata of
+            # any size or content) reaches the tracker store.
+            await rasa_handle_message(sid, {"message": verdict.text, "session_id": data.get("session_id")})
 
         return socketio_webhook

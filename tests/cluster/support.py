@@ -185,9 +185,12 @@ class SocketChat:
         await asyncio.wait_for(self._confirmed.wait(), 20)
         return self
 
-    async def ask(self, message: Any, session_id: Any = "__own__", timeout: float = 60) -> list[dict[str, Any]]:
+    async def ask(
+        self, message: Any, session_id: Any = "__own__", timeout: float = 60, **extra: Any
+    ) -> list[dict[str, Any]]:
         """Send, then collect replies until none arrives for a moment."""
         payload = {"message": message, "session_id": self.session_id if session_id == "__own__" else session_id}
+        payload.update(extra)
         if session_id is None:
             payload.pop("session_id")
         await self.sio.emit("user_uttered", payload)

@@ -98,3 +98,22 @@ def test_nginx_passes_websocket_upgrades(cluster):
         sock.sendall(request.encode())
         head = sock.recv(4096)
     assert head.startswith(b"HTTP/1.1 101"), head[:200]
+
+
+def test_metadata_a_client_invents_is_never_stored(cluster):
+    invented = {"name": "Jane Example", "mrn": "MRN 123456", "padding": "x" * 100_000}
+
+    async def scenario():
+        chat = await _session(cluster)
+        try:
+            replies = await chat.ask("how fast does ketamine work?", metadata=invented, customData=invented)
+            return chat.session_id, replies
+        finally:
+            await chat.close()
+
+    session, replies = asyncio.run(scenario())
+    assert ends_with_referral(replies[-1]["text"])
+    stored = [data for kind, data in cluster.store.events(session) if kind == "user"]
+    # Rasa adds only its own keys (assistant and model ids).
+    assert stored and all(set(data.get("metadata") or {}) <= {"assistant_id", "model_id"} for data in stored), stored
+    assert all("Jane Example" not in str(data) for data in stored)
