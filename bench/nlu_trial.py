@@ -42,7 +42,7 @@ SETS = (QUESTION_SET, CRISIS_SET, LOOKALIKE_SET)
 
 
 # Real patients' questions (corpus/manifest.yml): what the evaluation leads with.
-REAL_SETS = ("real_heldout", "real_tune", "real_dev")
+REAL_SETS = tuple(s.name for s in manifest().values() if s.role in ("heldout", "tune", "dev"))
 
 
 def load_real(limit: int | None = None) -> dict[str, list[Question]]:
