@@ -20,6 +20,17 @@ def load(path: str = "") -> dict[str, Any]:
         return yaml.safe_load(handle) or {}
 
 
+@functools.cache
+def domain() -> dict[str, Any]:
+    """domain.yml as written (the channels and the console read its intents and buttons)."""
+    with (PROJECT_ROOT / "domain.yml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def domain_intents() -> list[str]:
+    return [i if isinstance(i, str) else next(iter(i)) for i in domain().get("intents", [])]
+
+
 def response_values() -> dict[str, str]:
     """The placeholders that responses may use, e.g. {clinic_phone}."""
     settings = load()

@@ -58,9 +58,8 @@ def purge(
             # A conversation that got a message since the plan was made lives on.
             alive = set(conn.execute(sa.select(e.sender_id).where(e.sender_id.in_(chunk)).distinct()).scalars())
             gone = [s for s in chunk if s not in alive]
-            for table in db.PER_CONVERSATION:
-                if gone:
-                    conn.execute(table.delete().where(table.c.sender_id.in_(gone)))
+            for table in db.PER_CONVERSATION if gone else ():
+                conn.execute(table.delete().where(table.c.sender_id.in_(gone)))
             if alive:
                 m = db.messages.c
                 conn.execute(db.messages.delete().where(m.sender_id.in_(alive)).where(m.ts < found.cutoff))

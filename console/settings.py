@@ -42,9 +42,4 @@ def port() -> int:
 
 def domain_intents() -> list:
     """The intents staff can pick in the training inbox: the assistant's own."""
-    import yaml
-
-    with (clinic_settings.PROJECT_ROOT / "domain.yml").open(encoding="utf-8") as handle:
-        domain = yaml.safe_load(handle) or {}
-    names = [i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", [])]
-    return sorted(n for n in names if n not in ("give_feedback", "nlu_fallback"))
+    return sorted(n for n in clinic_settings.domain_intents() if n not in ("give_feedback", "nlu_fallback"))

@@ -9,8 +9,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from clinicbot import settings
 
 MAX_SENDER_CHARS = 128
@@ -57,11 +55,9 @@ def button_payloads() -> frozenset[str]:
     (feedback, suggestions by name), and Rasa's restart."""
     from clinicbot.nlg import FEEDBACK_BUTTONS
 
-    domain = yaml.safe_load((settings.PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")) or {}
-    intents = [i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", [])]
-    payloads = {f"/{name}" for name in intents} | set(RASA_COMMANDS)
+    payloads = {f"/{name}" for name in settings.domain_intents()} | set(RASA_COMMANDS)
     payloads |= {button["payload"] for button in FEEDBACK_BUTTONS}
-    for variations in (domain.get("responses") or {}).values():
+    for variations in (settings.domain().get("responses") or {}).values():
         for variation in variations:
             for button in variation.get("buttons") or []:
                 # Responses are format strings: "{{" is a literal brace.
