@@ -11,6 +11,8 @@
    triggered (no crisis or emergency words; clinicbot/nlu/crisis_guard.py) checks
    in instead of assuming the worst: the same steps, worded for a message that
    may have been misread.
+6. Crisis, emergency and talk-about-suicide replies carry one-tap links
+   (tel:/sms:, from clinic.yml): the widget opens them, nothing is sent here.
 
 Enabled in endpoints.yml as `nlg: type: clinicbot.nlg.ClinicNLG`."""
 
@@ -31,6 +33,15 @@ FEEDBACK_BUTTONS = [
 SUGGESTIONS = 2
 # The gentler reply when only the classifier's probability said crisis or
 # emergency (clinicbot/nlu/crisis_guard.py), not the patient's words.
+# Replies that carry the one-tap help links, and which list (clinic.yml).
+HELP_LINKS = {
+    "utter_crisis": "crisis",
+    "utter_crisis_check_in": "crisis",
+    "utter_after_crisis_reply": "crisis",
+    "utter_about_suicide": "crisis",
+    "utter_medical_emergency": "emergency",
+    "utter_medical_emergency_check_in": "emergency",
+}
 CHECK_IN = {"utter_crisis": "utter_crisis_check_in", "utter_medical_emergency": "utter_medical_emergency_check_in"}
 
 
@@ -56,6 +67,8 @@ class ClinicNLG(TemplatedNaturalLanguageGenerator):
             return None
         if utter_action in FAQ_RESPONSES or utter_action in CLINIC_RESPONSES:
             message["buttons"] = list(message.get("buttons") or []) + FEEDBACK_BUTTONS
+        elif utter_action in HELP_LINKS:
+            message["buttons"] = link_buttons(HELP_LINKS[utter_action])
         elif utter_action == "utter_did_you_mean":
             ranking = (tracker.latest_message.parse_data or {}).get("intent_ranking", [])
             message["buttons"] = suggestion_buttons(ranking) + list(message.get("buttons") or [])
@@ -74,6 +87,12 @@ def clinic_written(utter_action: str, values: dict[str, Any]) -> dict[str, Any] 
 def only_probability_said_crisis(tracker: DialogueStateTracker) -> bool:
     override = SafetyOverride.from_parse(tracker.latest_message.parse_data) if tracker.latest_message else None
     return bool(override and override.by_model)
+
+
+def link_buttons(kind: str) -> list[dict[str, str]]:
+    """Buttons that open a link in the widget (rasa-webchat's web_url type)
+    instead of sending a message."""
+    return [{"title": link["title"], "type": "web_url", "url": link["url"]} for link in settings.help_links(kind)]
 
 
 def suggestion_buttons(intent_ranking: list[dict[str, Any]]) -> list[dict[str, str]]:

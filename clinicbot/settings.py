@@ -4,6 +4,7 @@ CLINIC_CONFIG may point at another file (a second clinic, or a test)."""
 
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,31 @@ def response_values() -> dict[str, str]:
         "emergency_number": lines.get("emergency", "911"),
         "poison_control": lines.get("poison_control", "1-800-222-1222"),
     }
+
+
+# Only links that start a call or a text: a typo in clinic.yml must never
+# put a web or script link under a crisis reply.
+HELP_LINK = re.compile(r"^(tel|sms):\+?[0-9]{2,15}$")
+
+
+def phone_link(phone: str) -> str:
+    return "tel:" + re.sub(r"[^0-9+]", "", phone)
+
+
+def help_links(kind: str = "crisis") -> list[dict[str, str]]:
+    """The one-tap links for a crisis ("crisis") or an emergency
+    ("emergency") reply: clinic.yml's list, then the clinic's own number."""
+    settings = load()
+    listed = (settings.get("crisis_lines") or {}).get(f"{kind}_links") or []
+    links = [
+        {"title": str(link["title"]), "url": str(link["url"])}
+        for link in listed
+        if isinstance(link, dict) and link.get("title") and HELP_LINK.match(str(link.get("url", "")))
+    ]
+    clinic = settings.get("clinic", {})
+    if clinic.get("phone") and HELP_LINK.match(phone_link(clinic["phone"])):
+        links.append({"title": "Call the clinic", "url": phone_link(clinic["phone"])})
+    return links
 
 
 def clinic_answers() -> dict[str, str]:

@@ -7,6 +7,14 @@
   var SESSION_KEY = "chat_session"; // where rasa-webchat keeps the conversation
   var REOPEN_KEY = "clinic_chat_reopen";
   var announcer = document.getElementById("chat-announcer") || createAnnouncer();
+  // No answer within this long, or no connection: the page shows the crisis
+  // lines itself, so a patient in crisis is never left with a spinner.
+  var BACKSTOP_MS = Number(config.backstopMs) || 8000;
+  // Said in so many words, these get the crisis lines at once, from the page
+  // alone, before (and whether or not) the server answers. Few and
+  // unambiguous on purpose, and first person only ("is ketamine used for
+  // suicidal thoughts?" is a question): the server's safety layer reads the rest.
+  var CRISIS_WORDS = /\bi(['’]?m| am)? (going to |gonna |want to |wanna )?(kill|killing) myself\b|\bi (want|wanna) to die\b|\bi(['’]?m| am) (going to |gonna )?(end|ending) (my life|it all)\b|\bi(['’]?m| am) (feeling )?suicidal\b|\bi (want|am going|plan) to take my (own )?life\b/i;
 
   function createAnnouncer() {
     var region = document.createElement("div");
@@ -37,6 +45,113 @@
     userBackgroundColor: "#1f4e79",
     userTextColor: "#ffffff",
   }, null);
+
+  // One-tap crisis links, from clinic.yml (web/serve.py); only tel: and sms:.
+  function helpLinks() {
+    try {
+      var links = JSON.parse(config.helpLinks || "[]");
+      return links.filter(function (link) {
+        return link && typeof link.title === "string" && /^(tel|sms):\+?[0-9]{2,15}$/.test(link.url);
+      });
+    } catch (error) {
+      return [];
+    }
+  }
+
+  // "Get help now": the crisis lines as links, shown from the header button,
+  // when the server is slow or unreachable, or when a message says crisis
+  // words. A fixed panel of the page's own, so the widget's re-renders leave it.
+  var helpPanel = null;
+  function showHelp(reason) {
+    if (!helpPanel) {
+      helpPanel = document.createElement("section");
+      helpPanel.className = "chat-help";
+      helpPanel.setAttribute("role", "dialog");
+      helpPanel.setAttribute("aria-labelledby", "chat-help-title");
+      var title = document.createElement("h2");
+      title.id = "chat-help-title";
+      title.textContent = "Get help now";
+      var note = document.createElement("p");
+      note.className = "chat-help-note";
+      note.setAttribute("role", "status");
+      var list = document.createElement("ul");
+      helpLinks().forEach(function (link) {
+        var item = document.createElement("li");
+        var anchor = document.createElement("a");
+        anchor.href = link.url;
+        anchor.textContent = link.title;
+        item.appendChild(anchor);
+        list.appendChild(item);
+      });
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "chat-help-close";
+      close.textContent = "Close";
+      close.addEventListener("click", hideHelp);
+      helpPanel.append(title, note, list, close);
+      document.body.appendChild(helpPanel);
+    }
+    helpPanel.querySelector(".chat-help-note").textContent = reason;
+    helpPanel.hidden = false;
+    var first = helpPanel.querySelector("a");
+    if (first) first.focus();
+  }
+
+  function hideHelp() {
+    if (helpPanel) helpPanel.hidden = true;
+    var button = document.querySelector(".chat-get-help");
+    if (button) button.focus();
+  }
+
+  var HELP_ANY_TIME = "You can talk to someone right now, day or night.";
+  var HELP_SLOW =
+    "The assistant is slow to answer or the connection was lost. Reconnecting… " +
+    "If you need to talk to someone now, you can call or text right away.";
+  var HELP_WORDS = "If you are thinking about ending your life or hurting yourself, please reach out now.";
+
+  // A reply is overdue when a patient's message has waited BACKSTOP_MS.
+  var overdue = null;
+  var seenUsers = null;
+  var seenReplies = 0;
+  function watchForAnswer(container, replies) {
+    if (!container) {
+      seenUsers = null; // closed: what is there on reopening is history
+      return;
+    }
+    var users = container.querySelectorAll(".rw-client");
+    if (seenUsers === null) {
+      seenUsers = users.length;
+      seenReplies = replies.length;
+      clearTimeout(overdue);
+      return;
+    }
+    if (users.length > seenUsers) {
+      var latest = users[users.length - 1].textContent || "";
+      seenUsers = users.length;
+      if (CRISIS_WORDS.test(latest)) showHelp(HELP_WORDS);
+      clearTimeout(overdue);
+      overdue = setTimeout(function () { showHelp(HELP_SLOW); }, BACKSTOP_MS);
+    }
+    if (replies.length > seenReplies) {
+      seenReplies = replies.length;
+      clearTimeout(overdue);
+    }
+  }
+
+  // rasa-webchat shows "Connecting…" (and disables the input) while it has
+  // no connection: after BACKSTOP_MS of that, the crisis lines too.
+  var offline = null;
+  function watchConnection() {
+    var connecting = document.querySelector(".rw-conversation-container .rw-loading");
+    if (connecting && offline === null) {
+      offline = setTimeout(function () {
+        if (document.querySelector(".rw-conversation-container .rw-loading")) showHelp(HELP_SLOW);
+      }, BACKSTOP_MS);
+    } else if (!connecting && offline !== null) {
+      clearTimeout(offline);
+      offline = null;
+    }
+  }
 
   function storedSessionId() {
     try {
@@ -105,6 +220,18 @@
       setAttributes(reply, { role: "button", tabindex: "0" });
     });
     addStartOverToHeader();
+    addHelpToHeader();
+  }
+
+  function addHelpToHeader() {
+    var header = document.querySelector(".rw-header");
+    if (!header || header.querySelector(".chat-get-help")) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "chat-get-help";
+    button.textContent = "Get help now";
+    button.addEventListener("click", function () { showHelp(HELP_ANY_TIME); });
+    header.appendChild(button);
   }
 
   // On a phone the open chat covers the page, so "Start over" is in its header too.
@@ -170,6 +297,8 @@
     var replies = container ? container.querySelectorAll(".rw-message:not(.rw-typing-indication) .rw-response") : [];
     announceReplies(container, replies);
     showStartOfTurn(container, replies);
+    watchForAnswer(container, replies);
+    watchConnection();
   }).observe(document.body, { childList: true, subtree: true });
 
   document.addEventListener("keydown", function (event) {
@@ -177,6 +306,8 @@
     if ((event.key === "Enter" || event.key === " ") && target.matches && target.matches("div.rw-reply")) {
       event.preventDefault();
       target.click();
+    } else if (event.key === "Escape" && helpPanel && !helpPanel.hidden) {
+      hideHelp();
     } else if (event.key === "Escape" && conversationIsOpen()) {
       // The launcher toggles the chat, also while a phone layout hides it.
       var launcher = document.querySelector(".rw-launcher");

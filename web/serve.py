@@ -9,6 +9,7 @@ so no third-party code is copied into the repository.
 
 import argparse
 import html
+import json
 import re
 import string
 from http import HTTPStatus
@@ -78,9 +79,11 @@ def render_page(bot_url: str) -> bytes:
     values = {
         "clinic_name": clinic.get("name", "Our clinic"),
         "clinic_phone": phone,
-        "clinic_phone_href": "tel:" + re.sub(r"[^0-9+]", "", phone),
+        "clinic_phone_href": settings.phone_link(phone),
         "clinic_hours": clinic.get("hours", ""),
         "bot_url": bot_url,
+        # The widget's "Get help now" panel and its offline backstop (chat.js).
+        "help_links": json.dumps(settings.help_links("crisis")),
     }
     template = string.Template((WEB / "index.html").read_text(encoding="utf-8"))
     escaped = {key: html.escape(value, quote=True) for key, value in values.items()}

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from clinicbot import settings
@@ -35,6 +35,43 @@ def origin_allowed(environ: dict[str, Any]) -> bool:
     return origin is None or origin in settings.allowed_origins()
 
 
+class LinkButtonsOutput(SocketIOOutput):
+    """Rasa's socket.io output keeps only a button's title and payload, so a
+    one-tap "Call 988" link (clinicbot/nlg.py) would arrive as a button that
+    sends nothing useful. Replies with link buttons go out as rasa-webchat's
+    `buttons`, which it renders as real <a href="tel:..."> links."""
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        if not any(button.get("url") for button in buttons):
+            return await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+        *leading, last = text.strip().split("\n\n") or [text]
+        for part in leading:
+            await self._send_message(recipient_id, {"text": part})
+        rendered = [
+            {"type": "web_url", "title": b["title"], "url": b["url"]}
+            if b.get("url")
+            else {"type": "postback", "title": b["title"], "payload": b.get("payload", "")}
+            for b in buttons
+        ]
+        await self._send_message(recipient_id, {"text": last, "buttons": rendered})
+
+
+def with_link_buttons(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+) -> Callable[[UserMessage], Awaitable[Any]]:
+    """Rasa's socket.io handler builds its own SocketIOOutput; swap in ours."""
+
+    async def handle(message: UserMessage) -> Any:
+        channel = message.output_channel
+        if type(channel) is SocketIOOutput:
+            message.output_channel = LinkButtonsOutput(channel.sio, channel.bot_message_evt)
+        return await on_new_message(message)
+
+    return handle
+
+
 class ClinicSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
@@ -42,7 +79,7 @@ class ClinicSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        socketio_webhook = super().blueprint(answer_or_apologise(on_new_message))
+        socketio_webhook = super().blueprint(with_link_buttons(answer_or_apologise(on_new_message)))
         # Room for a 1 MB message, so that it gets the friendly "too long" reply
         # below (nginx allows 2 MB bodies too); Engine.IO's default is 1 MB.
         self.sio.eio.max_http_buffer_size = 2 * 1024 * 1024

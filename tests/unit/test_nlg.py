@@ -41,7 +41,48 @@ async def test_faq_answers_carry_feedback_buttons_and_others_do_not():
         '/give_feedback{"feedback": "helpful"}',
         '/give_feedback{"feedback": "not_helpful"}',
     ]
-    assert "buttons" not in crisis
+    assert all("payload" not in b for b in crisis["buttons"])  # links only, nothing to rate
+
+
+async def test_crisis_replies_carry_one_tap_links_to_988_and_the_clinic():
+    phone = settings.phone_link(settings.response_values()["clinic_phone"])
+    for action in ("utter_crisis", "utter_crisis_check_in", "utter_after_crisis_reply", "utter_about_suicide"):
+        message = await NLG.generate(action, tracker(), "rest")
+        links = [(b["type"], b["url"]) for b in message["buttons"]]
+        assert links[:2] == [("web_url", "tel:988"), ("web_url", "sms:988")], action
+        assert ("web_url", phone) in links, action
+
+
+async def test_emergency_replies_link_911_first_and_poison_control():
+    for action in ("utter_medical_emergency", "utter_medical_emergency_check_in"):
+        message = await NLG.generate(action, tracker(), "rest")
+        urls = [b["url"] for b in message["buttons"]]
+        assert urls[0] == "tel:911" and "tel:18002221222" in urls, (action, urls)
+
+
+def test_help_links_keep_only_call_and_text_links(tmp_path, monkeypatch):
+    config = tmp_path / "clinic.yml"
+    config.write_text(
+        "clinic: {name: Test, phone: '+44 20 7946 0000'}\n"
+        "crisis_lines:\n"
+        "  crisis_links:\n"
+        "    - {title: Call 116 123, url: 'tel:116123'}\n"
+        "    - {title: Web, url: 'https://example.org'}\n"
+        "    - {title: Script, url: 'javascript:alert(1)'}\n"
+        "    - {title: Blank, url: 'tel:'}\n"
+        "    - {url: 'sms:85258'}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CLINIC_CONFIG", str(config))
+    settings.load.cache_clear()
+    try:
+        links = settings.help_links("crisis")
+    finally:
+        settings.load.cache_clear()
+    assert links == [
+        {"title": "Call 116 123", "url": "tel:116123"},
+        {"title": "Call the clinic", "url": "tel:+442079460000"},
+    ]
 
 
 async def test_greeting_buttons_keep_their_json_payloads():

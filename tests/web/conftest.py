@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.web.slow_link import SlowLink
 from web import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,22 +40,38 @@ EMBED_PAGE = """<!doctype html><html lang="en"><head><title>A clinic's own page<
 
 
 @pytest.fixture(scope="session")
-def page_url(bot, web_origin) -> Iterator[str]:
+def slow_link(bot) -> Iterator[SlowLink]:
+    """A relay to the bot whose replies a test can hold back (/slow.html uses it)."""
+    link = SlowLink(urlsplit(bot.url).port)
+    try:
+        yield link
+    finally:
+        link.close()
+
+
+@pytest.fixture(scope="session")
+def page_url(bot, web_origin, slow_link) -> Iterator[str]:
     """The demo page, served in this process on the origin the bot accepts,
-    plus /embed.html (EMBED_PAGE) with the same headers."""
+    plus /embed.html (EMBED_PAGE) with the same headers, and /slow.html: the
+    demo page talking to the bot through `slow_link`."""
     server = serve.make_server(urlsplit(web_origin).port, bot.url)
     embed = EMBED_PAGE.format(bot=bot.url).encode()
 
     class WithEmbedPage(server.RequestHandlerClass):
         def _serve(self, send_body: bool) -> None:
-            if self.path != "/embed.html":
-                return super()._serve(send_body)
+            if self.path == "/slow.html":
+                return self._send(serve.render_page(slow_link.url), serve.security_headers(slow_link.url))
+            if self.path == "/embed.html":
+                return self._send(embed, serve.security_headers(bot.url))
+            return super()._serve(send_body)
+
+        def _send(self, body: bytes, headers: dict[str, str]) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
-            for name, value in serve.security_headers(bot.url).items():
+            for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(embed)
+            self.wfile.write(body)
 
     server.RequestHandlerClass = WithEmbedPage
     thread = threading.Thread(target=server.serve_forever, daemon=True)
