@@ -31,8 +31,6 @@ FEEDBACK_BUTTONS = [
     {"title": "👎 Not helpful", "payload": '/give_feedback{"feedback": "not_helpful"}'},
 ]
 SUGGESTIONS = 2
-# The gentler reply when only the classifier's probability said crisis or
-# emergency (clinicbot/nlu/crisis_guard.py), not the patient's words.
 # Replies that carry the one-tap help links, and which list (clinic.yml).
 HELP_LINKS = {
     "utter_crisis": "crisis",
@@ -42,6 +40,8 @@ HELP_LINKS = {
     "utter_medical_emergency": "emergency",
     "utter_medical_emergency_check_in": "emergency",
 }
+# The gentler reply when only the classifier's probability said crisis or
+# emergency (clinicbot/nlu/crisis_guard.py), not the patient's words.
 CHECK_IN = {"utter_crisis": "utter_crisis_check_in", "utter_medical_emergency": "utter_medical_emergency_check_in"}
 
 

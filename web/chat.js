@@ -219,30 +219,20 @@
     document.querySelectorAll("div.rw-reply").forEach(function (reply) {
       setAttributes(reply, { role: "button", tabindex: "0" });
     });
-    addStartOverToHeader();
-    addHelpToHeader();
+    addToHeader("chat-start-over", "Start over", startOver);
+    addToHeader("chat-get-help", "Get help now", function () { showHelp(HELP_ANY_TIME); });
   }
 
-  function addHelpToHeader() {
+  // On a phone the open chat covers the page, so "Start over" and "Get help
+  // now" are in its header too. rasa-webchat re-renders the header: add each once.
+  function addToHeader(className, label, onClick) {
     var header = document.querySelector(".rw-header");
-    if (!header || header.querySelector(".chat-get-help")) return;
+    if (!header || header.querySelector("." + className)) return;
     var button = document.createElement("button");
     button.type = "button";
-    button.className = "chat-get-help";
-    button.textContent = "Get help now";
-    button.addEventListener("click", function () { showHelp(HELP_ANY_TIME); });
-    header.appendChild(button);
-  }
-
-  // On a phone the open chat covers the page, so "Start over" is in its header too.
-  function addStartOverToHeader() {
-    var header = document.querySelector(".rw-header");
-    if (!header || header.querySelector(".chat-start-over")) return;
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "chat-start-over";
-    button.textContent = "Start over";
-    button.addEventListener("click", startOver);
+    button.className = className;
+    button.textContent = label;
+    button.addEventListener("click", onClick);
     header.appendChild(button);
   }
 

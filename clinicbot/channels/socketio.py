@@ -46,7 +46,7 @@ class LinkButtonsOutput(SocketIOOutput):
     ) -> None:
         if not any(button.get("url") for button in buttons):
             return await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
-        *leading, last = text.strip().split("\n\n") or [text]
+        *leading, last = text.strip().split("\n\n")
         for part in leading:
             await self._send_message(recipient_id, {"text": part})
         rendered = [

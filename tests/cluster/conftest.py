@@ -15,7 +15,8 @@ import pytest
 from clinicbot.settings import PROJECT_ROOT
 from launcher import cluster as clusters
 from launcher import servers
-from tests.cluster.support import Store, TcpProxy
+from tests.cluster.support import Store
+from tests.relay import TcpProxy
 
 PG_PORT = 5432
 

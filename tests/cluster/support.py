@@ -1,10 +1,9 @@
 """Helpers for the scale-out tests: HTTP with status codes, stored turns read
-from PostgreSQL, a TCP proxy that can cut the tracker store off, socket.io."""
+from PostgreSQL, socket.io (the TCP proxy that cuts the tracker store off is
+tests/relay.py)."""
 
 import asyncio
 import json
-import socket
-import threading
 import urllib.error
 import urllib.request
 from typing import Any
@@ -81,76 +80,6 @@ def expected_turns(exchanges: list[tuple[str, list[str]]]) -> list[tuple[str, st
         turns.append(("user", text))
         turns += [("bot", reply) for reply in replies]
     return turns
-
-
-class TcpProxy:
-    """A TCP relay in a thread; stop() cuts every connection, like a database going away."""
-
-    def __init__(self, target_port: int, listen_port: int):
-        self.target_port, self.listen_port = target_port, listen_port
-        self._server: socket.socket | None = None
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-
-    def start(self) -> "TcpProxy":
-        server = socket.socket()
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", self.listen_port))
-        server.listen(64)
-        self._server = server
-        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
-        return self
-
-    def _accept(self, server: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = server.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
-                upstream.settimeout(None)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._sockets += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (source, sink):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def stop(self) -> None:
-        if self._server:
-            try:  # wakes the thread blocked in accept(); close() alone leaves it listening
-                self._server.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            self._server.close()
-            self._server = None
-        with self._lock:
-            sockets, self._sockets = self._sockets, []
-        for s in sockets:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
 
 
 class SocketChat:

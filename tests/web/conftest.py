@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.web.slow_link import SlowLink
+from launcher import servers
+from tests.relay import TcpProxy
 from web import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,13 +41,13 @@ EMBED_PAGE = """<!doctype html><html lang="en"><head><title>A clinic's own page<
 
 
 @pytest.fixture(scope="session")
-def slow_link(bot) -> Iterator[SlowLink]:
+def slow_link(bot) -> Iterator[TcpProxy]:
     """A relay to the bot whose replies a test can hold back (/slow.html uses it)."""
-    link = SlowLink(urlsplit(bot.url).port)
+    link = TcpProxy(target_port=urlsplit(bot.url).port, listen_port=servers.free_port()).start()
     try:
         yield link
     finally:
-        link.close()
+        link.stop()
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,12 @@
 the chat header, and the crisis lines from the page itself when the server is
 slow, unreachable, or a message says crisis words."""
 
-import socket
-import threading
-
 import pytest
 from playwright.sync_api import expect
 
+from launcher import servers
+from tests.web.page import serving
 from tests.web.widget import Widget
-from web import serve
 
 # How long web/chat.js waits for an answer or a connection (BACKSTOP_MS), plus room.
 BACKSTOP_WAIT_MS = 8_000 + 7_000
@@ -57,15 +55,12 @@ def test_when_replies_stop_coming_the_page_shows_the_crisis_lines_and_nothing_is
     page = visit.new_page(page_url + "slow.html")
     widget = Widget(page).open()
     widget.greeting()
-    slow_link.stall()
-    try:
+    with slow_link.held():
         before = widget.ask("how long does a ketamine infusion take?")
         panel = help_panel(page)
         expect(panel).to_be_visible(timeout=BACKSTOP_WAIT_MS)
         expect(panel).to_contain_text("Reconnecting")
         expect(panel.get_by_role("link", name="Call 988")).to_have_attribute("href", "tel:988")
-    finally:
-        slow_link.resume()
     answer = widget.wait_for_replies(before)[0]
     assert answer
 
@@ -74,15 +69,12 @@ def test_crisis_words_get_the_crisis_lines_from_the_page_before_any_answer(page_
     page = visit.new_page(page_url + "slow.html")
     widget = Widget(page).open()
     widget.greeting()
-    slow_link.stall()
-    try:
+    with slow_link.held():
         widget.ask("honestly i want to die")
         panel = help_panel(page)
         expect(panel).to_be_visible()
         expect(panel).to_contain_text("ending your life")
         assert len(widget.replies()) == 1  # only the greeting: the server has not answered
-    finally:
-        slow_link.resume()
     panel.get_by_role("button", name="Close", exact=True).click()
     before = widget.ask("is ketamine used for suicidal thoughts?")  # a question, not a crisis
     widget.wait_for_replies(before)
@@ -92,22 +84,13 @@ def test_crisis_words_get_the_crisis_lines_from_the_page_before_any_answer(page_
 @pytest.fixture
 def page_without_server():
     """The demo page pointing at a port where no server listens."""
-    closed = socket.socket()
-    closed.bind(("127.0.0.1", 0))
-    dead_port = closed.getsockname()[1]
-    closed.close()
-    server = serve.make_server(0, f"http://127.0.0.1:{dead_port}")
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(f"http://127.0.0.1:{servers.free_port()}") as origin:
+        yield origin + "/"
 
 
 def test_with_the_server_down_the_page_shows_the_crisis_lines_itself(page_without_server, visit):
     page = visit.new_page(page_without_server)
-    Widget(page).page.locator(".rw-launcher").click()
+    page.locator(".rw-launcher").click()
     panel = help_panel(page)
     expect(panel).to_be_visible(timeout=BACKSTOP_WAIT_MS)
     expect(panel).to_contain_text("Reconnecting")

@@ -1,14 +1,13 @@
 """The demo page server: what it serves, and the headers that keep visits private."""
 
 import re
-import threading
 import urllib.error
 import urllib.request
 
 import pytest
 
 from clinicbot import settings
-from launcher import servers
+from tests.web.page import serving
 from web import serve
 
 BOT_URL = "http://127.0.0.1:5999"
@@ -16,13 +15,8 @@ BOT_URL = "http://127.0.0.1:5999"
 
 @pytest.fixture
 def served():
-    server = serve.make_server(servers.free_port(), BOT_URL)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(BOT_URL) as origin:
+        yield origin
 
 
 def get(url):
