@@ -30,6 +30,8 @@ FALLBACK = "nlu_fallback"
 # The one rule that is a probability, not a deterministic phrase rule.
 MODEL_PROBABILITY = "model_probability"
 EVERYDAY_SAYING = "everyday_saying"
+# A crisis rule's words in what the classifier reads as talk about suicide.
+READS_AS_TALK_ABOUT_SUICIDE = "reads_as_talk_about_suicide"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,14 @@ The classifier decides the rest: when it gives `crisis` and
 the message is treated as the likelier of the two even if another intent
 scored higher. The threshold is an operating point chosen on the
 precision-recall curve of real messages (config.yml, `make evaluate`).
+
+A crisis rule reads a few words; the classifier reads the sentence. When a
+crisis rule fires on words a parent quotes, a screening scale asks or a
+teacher reports ("my teen said 'I'm going to kill myself'", "why does the
+PHQ-9 ask whether I'd be better off dead?"), and the classifier is sure it
+is talk about suicide (`about_suicide_reading`) and gives a crisis less than
+`model_threshold`, the talk-about-suicide reply stands: it puts 988 first
+too. Emergency rules are never overruled.
 """
 
 import re
@@ -33,10 +41,12 @@ from rasa.shared.nlu.training_data.message import Message
 
 from clinicbot.nlu.idioms import everyday_meaning
 from clinicbot.safety import (
+    ABOUT_SUICIDE,
     CRISIS,
     EMERGENCY,
     EVERYDAY_SAYING,
     MODEL_PROBABILITY,
+    READS_AS_TALK_ABOUT_SUICIDE,
     NOTE_KEY,
     OVERRIDE_KEY,
     SafetyOverride,
@@ -638,10 +648,13 @@ class CrisisGuard(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"model_threshold": 0.15}
+        # about_suicide_reading None: a crisis rule always stands.
+        return {"model_threshold": 0.15, "about_suicide_reading": None}
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
-        self.model_threshold = {**self.get_default_config(), **(config or {})}["model_threshold"]
+        settings = {**self.get_default_config(), **(config or {})}
+        self.model_threshold = settings["model_threshold"]
+        self.about_suicide_reading = settings["about_suicide_reading"]
 
     @classmethod
     def create(
@@ -655,12 +668,31 @@ class CrisisGuard(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            found = detect(message.get(TEXT)) or self._likely_safety(message)
+            found = detect(message.get(TEXT))
+            if found and self._reads_as_talk_about_suicide(message, found):
+                continue
+            found = found or self._likely_safety(message)
             if found:
                 self._force(message, *found)
             elif _has_everyday_saying(message.get(TEXT)):
                 self._calm(message)
         return messages
+
+    def _reads_as_talk_about_suicide(self, message: Message, found: tuple[str, str]) -> bool:
+        """A crisis rule's words, in a sentence the classifier is sure is talk
+        about suicide and not the asker's crisis: its reply (988 first) stands,
+        with a note for staff of the rule that fired."""
+        if found[0] != CRISIS or self.about_suicide_reading is None or self.model_threshold is None:
+            return False
+        scores = {r.get("name"): r.get("confidence") or 0.0 for r in message.get(INTENT_RANKING_KEY) or []}
+        if scores.get(ABOUT_SUICIDE, 0.0) < self.about_suicide_reading:
+            return False
+        if scores.get(CRISIS, 0.0) + scores.get(EMERGENCY, 0.0) >= self.model_threshold:
+            return False
+        message.set(INTENT, {"name": ABOUT_SUICIDE, "confidence": scores[ABOUT_SUICIDE]}, add_to_output=True)
+        note = SafetyOverride(f"{READS_AS_TALK_ABOUT_SUICIDE}:{found[1]}", ABOUT_SUICIDE, scores[ABOUT_SUICIDE])
+        message.set(NOTE_KEY, note.as_dict(), add_to_output=True)
+        return True
 
     @staticmethod
     def _calm(message: Message) -> None:

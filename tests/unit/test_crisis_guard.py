@@ -387,3 +387,30 @@ def test_an_everyday_saying_does_not_hide_a_strong_lean_or_crisis_words():
     )
     assert message.get("intent")["name"] == "crisis"
     assert message.get("safety_override")["rule"] == "want_to_die"
+
+
+READING = {"model_threshold": 0.14, "about_suicide_reading": 0.6}
+
+
+def test_a_crisis_rule_in_what_the_classifier_reads_as_talk_about_suicide_gets_the_informational_reply():
+    text = 'My teen said "I\'m going to kill myself" then said it was a joke. Should I take it seriously?'
+    assert detect(text) is not None  # the rule alone would call it the asker's crisis
+    ranking = [{"name": "ask_about_suicide", "confidence": 0.9}, {"name": "crisis", "confidence": 0.03}]
+    [message] = CrisisGuard(READING).process([_ranked(text, ranking)])
+    assert message.get("intent")["name"] == "ask_about_suicide"
+    assert message.get("safety_override") is None
+    assert message.get("safety_note")["rule"].startswith("reads_as_talk_about_suicide:")
+
+
+def test_the_rule_stands_when_the_classifier_is_unsure_or_sees_a_crisis_or_it_is_an_emergency():
+    unsure = [{"name": "ask_about_suicide", "confidence": 0.5}, {"name": "crisis", "confidence": 0.03}]
+    worried = [{"name": "ask_about_suicide", "confidence": 0.7}, {"name": "crisis", "confidence": 0.2}]
+    for ranking in (unsure, worried):
+        [message] = CrisisGuard(READING).process([_ranked("i want to kill myself", [dict(r) for r in ranking])])
+        assert message.get("intent")["name"] == "crisis"
+    sure = [{"name": "ask_about_suicide", "confidence": 0.95}, {"name": "crisis", "confidence": 0.01}]
+    [message] = CrisisGuard(READING).process([_ranked("i took all my pills", sure)])
+    assert message.get("intent")["name"] == "medical_emergency"
+    # Without the setting, every crisis rule stands.
+    [message] = CrisisGuard({"model_threshold": 0.14}).process([_ranked("i want to kill myself", [dict(r) for r in sure])])
+    assert message.get("intent")["name"] == "crisis"
