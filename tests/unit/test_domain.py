@@ -162,12 +162,35 @@ def test_the_demo_clinic_answers_only_what_is_not_medical():
     assert set(settings.clinic_answers()) <= {"booking"}
 
 
-def test_new_replies_read_at_grade_8_and_safety_replies_at_grade_6():
-    for name in [response_for(i) for i in CLINIC_TOPICS] + ["utter_about_suicide"]:
-        for v in RESPONSES[name]:
-            assert _grade(v["text"]) <= 8, f"{name} reads at grade {_grade(v['text']):.1f}"
-    for name in ("utter_crisis", "utter_crisis_check_in", "utter_medical_emergency", "utter_about_suicide"):
-        assert _grade(RESPONSES[name][0]["text"]) <= 6, name
+# Replies a patient reads when it matters most: the plainest words.
+SAFETY_REPLIES = (
+    "utter_crisis",
+    "utter_crisis_check_in",
+    "utter_after_crisis_reply",
+    "utter_medical_emergency",
+    "utter_medical_emergency_check_in",
+    "utter_about_suicide",
+)
+
+
+def test_every_reply_reads_at_grade_8_and_safety_replies_at_grade_6():
+    """Flesch-Kincaid grade of every text variation (textstat 0.7.3, offline)."""
+    hard = {
+        f"{name}[{i}]": round(_grade(v["text"]), 1)
+        for name, variations in RESPONSES.items()
+        for i, v in enumerate(variations)
+        if v.get("text") and _grade(v["text"]) > (6 if name in SAFETY_REPLIES else 8)
+    }
+    assert not hard, f"replies above their reading grade: {hard}"
+    assert all(name in RESPONSES for name in SAFETY_REPLIES)
+
+
+def test_the_grade_check_tells_plain_from_hard_text():
+    assert _grade("Call 988 now. You can also text 988. Someone will answer.") <= 6
+    assert _grade(
+        "Pharmacological interventions targeting glutamatergic neurotransmission demonstrate considerable "
+        "heterogeneity in therapeutic responsiveness across psychiatric populations."
+    ) > 8
 
 
 def test_talk_about_suicide_gets_the_lifeline_first_and_no_crisis_wording():
