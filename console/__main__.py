@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-from console import auth, db, exports, index, queries, retention
+from console import alerts, auth, db, exports, index, queries, retention
 from console import settings as console_settings
 from console.index import FLAGS
 
@@ -74,6 +74,13 @@ def cmd_serve(args, engine) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(engine=engine)
     retention.run_daily(engine)
+    alert_settings = alerts.AlertSettings.load()
+    if alert_settings.enabled:
+        alerts.run_every(engine, alert_settings)
+        where = ", ".join([*alert_settings.email_to, *(["a webhook"] if alert_settings.webhook_url else [])])
+        print(f"Staff alerts for crisis and emergency conversations go to {where}.", flush=True)
+    else:
+        print("Staff alerts are off: set staff_alerts.email_to in clinic.yml (README).", flush=True)
     print(f"Staff console on http://{args.host}:{args.port}/", flush=True)
     waitress.serve(app, host=args.host, port=args.port, threads=4, ident="console")
     return 0

@@ -132,6 +132,20 @@ corrections = sa.Table(
     sa.Column("corrected_at", sa.Float, nullable=False),
 )
 
+# One staff alert per crisis or emergency conversation (console/alerts.py):
+# the primary key is what makes it one, however often the loop runs.
+alerts = sa.Table(
+    "console_alerts",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # crisis | emergency
+    sa.Column("queued_at", sa.Float, nullable=False),
+    sa.Column("sent_at", sa.Float),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_try_at", sa.Float, nullable=False),
+    sa.Column("last_error", sa.Text),
+)
+
 # Key/value bookkeeping, e.g. the last events.id copied into console_messages.
 state = sa.Table(
     "console_state",
@@ -142,7 +156,7 @@ state = sa.Table(
 
 # Tables whose rows belong to one conversation: the purge removes them too.
 # The access log stays: it says who looked when, not what the patient wrote.
-PER_CONVERSATION = (messages, conversations, reviews, tags, notes, corrections)
+PER_CONVERSATION = (messages, conversations, reviews, tags, notes, corrections, alerts)
 
 
 def database_url() -> str:

@@ -46,9 +46,9 @@ from clinicbot.safety import (
     EMERGENCY,
     EVERYDAY_SAYING,
     MODEL_PROBABILITY,
-    READS_AS_TALK_ABOUT_SUICIDE,
     NOTE_KEY,
     OVERRIDE_KEY,
+    READS_AS_TALK_ABOUT_SUICIDE,
     SafetyOverride,
 )
 

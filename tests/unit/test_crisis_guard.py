@@ -412,5 +412,7 @@ def test_the_rule_stands_when_the_classifier_is_unsure_or_sees_a_crisis_or_it_is
     [message] = CrisisGuard(READING).process([_ranked("i took all my pills", sure)])
     assert message.get("intent")["name"] == "medical_emergency"
     # Without the setting, every crisis rule stands.
-    [message] = CrisisGuard({"model_threshold": 0.14}).process([_ranked("i want to kill myself", [dict(r) for r in sure])])
+    [message] = CrisisGuard({"model_threshold": 0.14}).process(
+        [_ranked("i want to kill myself", [dict(r) for r in sure])]
+    )
     assert message.get("intent")["name"] == "crisis"

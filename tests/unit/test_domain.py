@@ -187,10 +187,13 @@ def test_every_reply_reads_at_grade_8_and_safety_replies_at_grade_6():
 
 def test_the_grade_check_tells_plain_from_hard_text():
     assert _grade("Call 988 now. You can also text 988. Someone will answer.") <= 6
-    assert _grade(
-        "Pharmacological interventions targeting glutamatergic neurotransmission demonstrate considerable "
-        "heterogeneity in therapeutic responsiveness across psychiatric populations."
-    ) > 8
+    assert (
+        _grade(
+            "Pharmacological interventions targeting glutamatergic neurotransmission demonstrate considerable "
+            "heterogeneity in therapeutic responsiveness across psychiatric populations."
+        )
+        > 8
+    )
 
 
 def test_talk_about_suicide_gets_the_lifeline_first_and_no_crisis_wording():
