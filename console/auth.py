@@ -100,6 +100,11 @@ class Locked(Exception):
         super().__init__(f"Too many failed attempts. Try again in {minutes} minutes.")
 
 
+def usernames(conn) -> list[str]:
+    """Every staff account, for the follow-up's "assign to" choice."""
+    return list(conn.execute(sa.select(db.users.c.username).order_by(db.users.c.username)).scalars())
+
+
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return hasher.verify(password_hash, password)

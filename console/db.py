@@ -132,6 +132,20 @@ corrections = sa.Table(
     sa.Column("corrected_at", sa.Float, nullable=False),
 )
 
+# Follow-up of a crisis or emergency conversation: who has it, and what came
+# of it (console/followup.py). One row per conversation.
+followups = sa.Table(
+    "console_followups",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("assigned_to", sa.String(80)),
+    sa.Column("assigned_at", sa.Float),
+    sa.Column("outcome", sa.String(40)),
+    sa.Column("outcome_note", sa.Text),
+    sa.Column("outcome_by", sa.String(80)),
+    sa.Column("outcome_at", sa.Float),
+)
+
 # One staff alert per crisis or emergency conversation (console/alerts.py):
 # the primary key is what makes it one, however often the loop runs.
 alerts = sa.Table(
@@ -156,7 +170,7 @@ state = sa.Table(
 
 # Tables whose rows belong to one conversation: the purge removes them too.
 # The access log stays: it says who looked when, not what the patient wrote.
-PER_CONVERSATION = (messages, conversations, reviews, tags, notes, corrections, alerts)
+PER_CONVERSATION = (messages, conversations, reviews, tags, notes, corrections, alerts, followups)
 
 
 def database_url() -> str:

@@ -9,9 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clinicbot.safety import SafetyOverride, model_ranking
+from clinicbot.safety import CRISIS, EMERGENCY, SafetyOverride, model_ranking
 from clinicbot.topics import ALL_TOPICS
-from console import db
+from console import db, followup
+from console.followup import FollowUp
 from console.index import FALLBACK, FEEDBACK_INTENT, FLAGS, LOW_CONFIDENCE, message_row
 
 PAGE_SIZE = 25
@@ -122,7 +123,11 @@ class Conversation:
     reviewed_by: str | None
     reviewed_at: float | None
     tags: list[str] = field(default_factory=list)
-    first_message: str = ""
+    # What the list shows under the time: for a crisis or emergency, the
+    # message that raised it (stored redacted); otherwise the patient's first
+    # words, not a button's payload such as "/greet".
+    preview: str = ""
+    followup: FollowUp = field(default_factory=FollowUp)
 
     @property
     def topic_titles(self) -> list[str]:
@@ -180,16 +185,30 @@ def _attach_details(conn, items: list[Conversation]) -> list[Conversation]:
         )
         for sender_id, tag in rows:
             by_sender[sender_id].tags.append(tag)
-        # The patient's first words tell conversations of the same minute apart.
+        # The patient's words tell conversations of the same minute apart.
         m = db.messages.c
-        first = (
+        alarmed = [item.sender_id for item in items if {"crisis", "emergency"} & set(item.flags)]
+        candidates = [
             sa.select(m.sender_id, sa.func.min(m.event_id).label("event_id"))
             .where(m.sender_id.in_(list(by_sender)))
+            .where(~m.text.startswith("/"))
             .group_by(m.sender_id)
-            .subquery()
-        )
-        for sender_id, text in conn.execute(sa.select(m.sender_id, m.text).join(first, first.c.event_id == m.event_id)):
-            by_sender[sender_id].first_message = text
+        ]
+        if alarmed:
+            candidates.append(
+                sa.select(m.sender_id, sa.func.min(m.event_id).label("event_id"))
+                .where(m.sender_id.in_(alarmed))
+                .where(m.intent.in_([CRISIS, EMERGENCY]))
+                .group_by(m.sender_id)
+            )
+        for query in candidates:  # the crisis message, when there is one, wins
+            chosen = query.subquery()
+            for sender_id, text in conn.execute(
+                sa.select(m.sender_id, m.text).join(chosen, chosen.c.event_id == m.event_id)
+            ):
+                by_sender[sender_id].preview = text
+        for sender_id, follow in followup.for_many(conn, list(by_sender)).items():
+            by_sender[sender_id].followup = follow
     return items
 
 
@@ -225,13 +244,17 @@ def get_conversation(conn, sender_id: str) -> Conversation | None:
 
 
 def urgent_unreviewed(conn, limit: int = 50) -> list[Conversation]:
-    """Crisis and emergency conversations nobody has reviewed yet, newest first."""
+    """Open crisis and emergency conversations, oldest first: nobody has
+    reviewed them or recorded a follow-up outcome yet."""
     c = db.conversations.c
+    f = db.followups.c
+    closed = sa.select(f.sender_id).where(f.outcome.is_not(None))
     rows = conn.execute(
         _conversation_query()
         .where(sa.or_(c.crisis.is_(True), c.emergency.is_(True)))
         .where(db.reviews.c.sender_id.is_(None))
-        .order_by(c.started_at.desc())
+        .where(c.sender_id.not_in(closed))
+        .order_by(c.last_at)
         .limit(limit)
     ).all()
     return _attach_details(conn, [_to_conversation(row) for row in rows])

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from console import auth, db, index
+from console import auth, db, followup, index
 from console import settings as console_settings
 from console.index import FLAGS, LOW_CONFIDENCE
 from console.views import conversations, dashboard, exports, inbox
@@ -40,7 +40,9 @@ def create_app(db_url: str = "", secret_key: str = "", engine: sa.engine.Engine 
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, csrf_error)
     # Globals, not a context processor: imported macros see globals only.
-    app.jinja_env.globals.update(fmt_time=fmt_time, FLAGS=FLAGS, LOW_CONFIDENCE=LOW_CONFIDENCE)
+    app.jinja_env.globals.update(
+        fmt_time=fmt_time, fmt_age=followup.age, FLAGS=FLAGS, LOW_CONFIDENCE=LOW_CONFIDENCE, OUTCOMES=followup.OUTCOMES
+    )
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     # After require_login: the login check runs first, so a signed-out POST is

@@ -7,7 +7,7 @@ import time
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from console import db, queries
+from console import auth, db, followup, queries
 from console.views.common import engine, page_number, record_access
 
 bp = Blueprint("conversations", __name__)
@@ -43,8 +43,11 @@ def transcript():
             abort(404)
         turns = queries.transcript(conn, sender_id)
         notes = queries.notes_for(conn, sender_id)
+        staff = auth.usernames(conn)
     record_access("view", sender_id)
-    return render_template("transcript.html", title="Conversation", item=item, turns=turns, notes=notes)
+    return render_template(
+        "transcript.html", title="Conversation", item=item, turns=turns, notes=notes, staff=staff, now=time.time()
+    )
 
 
 def _conversation_form() -> str:
@@ -103,4 +106,37 @@ def add_note():
         with engine().begin() as conn:
             conn.execute(db.notes.insert().values(sender_id=sender_id, author=g.user, text=text, at=time.time()))
         flash("Note added.")
+    return redirect(url_for("conversations.transcript", id=sender_id))
+
+
+@bp.route("/transcript/assign", methods=["POST"])
+def assign():
+    sender_id = _conversation_form()
+    who = request.form.get("assignee", "")
+    with engine().begin() as conn:
+        if who and who not in auth.usernames(conn):
+            abort(400)
+        followup.assign(conn, sender_id, who or None)
+    record_access("assign", sender_id, detail=who or "nobody")
+    flash(f"Follow-up given to {who}." if who else "Nobody has this follow-up now.")
+    return redirect(url_for("conversations.transcript", id=sender_id))
+
+
+@bp.route("/transcript/outcome", methods=["POST"])
+def outcome():
+    sender_id = _conversation_form()
+    result = request.form.get("outcome", "")
+    if result == "reopen":
+        with engine().begin() as conn:
+            followup.reopen(conn, sender_id)
+        record_access("reopen_follow_up", sender_id)
+        flash("Follow-up reopened.")
+        return redirect(url_for("conversations.transcript", id=sender_id))
+    if result not in followup.OUTCOMES:
+        flash("Choose what came of the follow-up.")
+        return redirect(url_for("conversations.transcript", id=sender_id))
+    with engine().begin() as conn:
+        followup.record_outcome(conn, sender_id, result, request.form.get("note", ""), g.user)
+    record_access("follow_up", sender_id, detail=result)
+    flash(f"Outcome recorded: {followup.OUTCOMES[result]}.")
     return redirect(url_for("conversations.transcript", id=sender_id))

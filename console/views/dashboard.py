@@ -27,6 +27,7 @@ def index():
         stats=numbers,
         charts=charts.CHARTS,
         stamp=int(time.time()),
+        now=time.time(),
     )
 
 

@@ -239,3 +239,45 @@ def test_jsonl_export(staff, recorded):
     assert turns[0]["text"] == "is ketamine addictive?" and turns[0]["intent"] == "ask_dependency"
     assert any(t["kind"] == "bot" for t in turns)
     assert "thumbs_down" in lines[0]["flags"]
+
+
+def test_a_crisis_is_followed_up_assigned_then_closed_with_an_outcome(staff, recorded, engine):
+    sender = recorded.senders["emergency"]
+    urgent = lambda: staff.get("/dashboard").text.split('id="numbers-heading"')[0]  # noqa: E731
+    assert sender in urgent() and "Nobody assigned" in urgent()
+    # The list previews what the patient wrote that raised the alarm, with its wait.
+    assert "my chest hurts" in urgent() and "Waiting" in urgent()
+    assert post(staff, "/transcript/assign", id=sender, assignee=USER).status_code == 302
+    assert f"With {USER}" in urgent()
+    assert post(staff, "/transcript/assign", id=sender, assignee="not-a-user").status_code == 400
+    assert post(staff, "/transcript/outcome", id=sender, outcome="made-up").status_code == 302
+    assert sender in urgent(), "an unknown outcome closes nothing"
+    post(staff, "/transcript/outcome", id=sender, outcome="reached", note="Spoke at 3 pm; <b>safe</b> with family")
+    assert sender not in urgent()
+    page = staff.get("/transcript", query_string={"id": sender}).text
+    assert "Reached the patient" in page and "&lt;b&gt;safe&lt;/b&gt;" in page and "Reopen the follow-up" in page
+    with engine.connect() as conn:
+        actions = set(
+            conn.execute(sa.select(db.access_log.c.action).where(db.access_log.c.sender_id == sender)).scalars()
+        )
+    assert {"assign", "follow_up"} <= actions
+    post(staff, "/transcript/outcome", id=sender, outcome="reopen")
+    post(staff, "/transcript/assign", id=sender, assignee="")
+    assert sender in urgent() and "Nobody assigned" in urgent()
+
+
+def test_the_follow_up_card_is_only_on_crisis_and_emergency_conversations(staff, recorded):
+    assert "Record the outcome" in staff.get("/transcript", query_string={"id": recorded.senders["crisis"]}).text
+    assert "Record the outcome" not in staff.get("/transcript", query_string={"id": recorded.senders["advice"]}).text
+
+
+def test_waiting_time_reads_like_a_person_would_say_it():
+    from console.followup import age
+
+    assert [age(s) for s in (30, 300, 3600, 3 * 3600 + 1200, 3 * 86400)] == [
+        "0 min",
+        "5 min",
+        "1 h",
+        "3 h 20 min",
+        "3 days",
+    ]
