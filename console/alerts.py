@@ -62,9 +62,10 @@ class AlertSettings:
     @classmethod
     def load(cls, environ: dict[str, str] | None = None) -> "AlertSettings":
         env = os.environ if environ is None else environ
-        section = clinic_settings.load().get("staff_alerts") or {}
+        clinic = clinic_settings.load()
+        section = clinic.get("staff_alerts") or {}
         to = section.get("email_to") or []
-        clinic_email = (clinic_settings.load().get("clinic") or {}).get("email", "")
+        clinic_email = (clinic.get("clinic") or {}).get("email", "")
         return cls(
             email_to=tuple(str(a).strip() for a in ([to] if isinstance(to, str) else to) if str(a).strip()),
             webhook_url=env.get("ALERT_WEBHOOK_URL", "") or str(section.get("webhook_url") or ""),
