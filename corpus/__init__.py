@@ -103,7 +103,12 @@ def split_of(url: str) -> str:
 
 def read_questions(path: Path) -> list[Question]:
     with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        missing = {"question", "label", "source"} - set(reader.fieldnames or ())
+        if missing:
+            # Without this a file with no header line reads as no rows at all.
+            raise ValueError(f"{path}: the first line must name the columns {COLUMNS}; missing {sorted(missing)}")
+        rows = list(reader)
     return [
         Question(
             clean(r["question"]),

@@ -4,20 +4,34 @@
     python -m corpus.build training                 # write data/nlu/real_questions.yml
     python -m corpus.build check                    # what the tests check, with reasons
 
-`add` takes tab-separated files with the columns of corpus.COLUMNS, drops
+`add` takes tab-separated files with the columns of corpus.COLUMNS (and
+optionally `topic`: the intent a look-alike should teach when its site lands
+in the train share), drops
 rows that break the rules (no URL, unknown label, kind or edit code, text
 already in the corpus or in the dev set) and files each remaining row under
 train, tune or heldout by a hash of its site (corpus.split_of), so no site
 ever feeds two roles. `training` turns the train rows into Rasa NLU examples:
 the only real text Rasa learns from."""
 
+import csv
 import sys
 from pathlib import Path
 
 from clinicbot.safety import ABOUT_SUICIDE
 from clinicbot.settings import PROJECT_ROOT
 from clinicbot.topics import CLINIC_TOPICS, FAQ_TOPICS
-from corpus import EDIT_CODES, KINDS, Question, manifest, read_questions, split_of, write_nlu, write_questions
+from corpus import (
+    EDIT_CODES,
+    KINDS,
+    Question,
+    clean,
+    manifest,
+    read_questions,
+    split_of,
+    training_examples,
+    write_nlu,
+    write_questions,
+)
 
 # Labels a gathered row may carry: our intents, plus the two safety
 # categories that exist only for measurement (about_suicide is our
@@ -67,6 +81,31 @@ def normalise_label(q: Question) -> Question:
     return Question(q.text, ABOUT_SUICIDE if q.label == "about_suicide" else q.label, q.source, q.edit, q.kind)
 
 
+def gathered(path: Path) -> list[Question]:
+    """A gathered file's rows; a look-alike carries its optional topic along
+    as `lookalike:<topic>` until its role is known."""
+    topics = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if (row.get("topic") or "").strip() not in ("", "-"):
+                topics[clean(row.get("question") or "")] = row["topic"].strip()
+    return [
+        Question(q.text, f"lookalike:{topics[q.text]}", q.source, q.edit, q.kind)
+        if q.label == "lookalike" and q.text in topics
+        else q
+        for q in read_questions(path)
+    ]
+
+
+def settle_lookalike(q: Question, role: str) -> Question:
+    """Measured sets keep `lookalike` (the false-alarm figure counts them);
+    training rows learn the topic a look-alike really asks about."""
+    if not q.label.startswith("lookalike:"):
+        return q
+    label = q.label.split(":", 1)[1] if role == "train" else "lookalike"
+    return Question(q.text, label, q.source, q.edit, q.kind)
+
+
 def role_files() -> dict[str, Path]:
     sets = manifest()
     return {role: sets[f"real_{role}"].file for role in ROLES}
@@ -78,13 +117,17 @@ def add(paths: list[str]) -> None:
     seen = {key(q.text) for rows in current.values() for q in rows}
     seen |= {key(q.text) for q in read_questions(manifest()["real_dev"].file)}
     dev_pages = {q.source for q in read_questions(manifest()["real_dev"].file)}
+    # A measured row that Rasa already learns word for word would flatter.
+    trained = {key(text) for _, text in training_examples()}
     dropped: dict[str, int] = {}
     for path in paths:
-        for q in map(normalise_label, read_questions(Path(path))):
+        for q in map(normalise_label, gathered(Path(path))):
+            q = settle_lookalike(q, split_of(q.source))
             reason = (
                 problem(q)
                 or ("duplicate" if key(q.text) in seen else "")
                 or ("a page of the dev set" if q.source in dev_pages else "")
+                or ("already a training example" if split_of(q.source) != "train" and key(q.text) in trained else "")
             )
             if reason:
                 dropped[reason.split(" '")[0]] = dropped.get(reason.split(" '")[0], 0) + 1

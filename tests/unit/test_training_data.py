@@ -89,3 +89,18 @@ def test_every_treatment_name_maps_to_one_of_the_two_values():
     assert set(synonyms.values()) == {"ketamine", "antidepressant"}
     unmapped = lookup - set(synonyms) - {"ketamine", "antidepressant"}
     assert not unmapped, f"lookup entries without a value: {sorted(unmapped)}"
+
+
+def test_a_gathered_lookalike_teaches_its_topic_only_when_its_site_is_trained_on(tmp_path):
+    gathered = tmp_path / "gathered.tsv"
+    gathered.write_text(
+        "question\tlabel\tsource\tedit\tkind\ttopic\n"
+        "I'd kill for a nap after this week\tlookalike\thttps://a.example/p\tV\tforum\tout_of_scope\n"
+        "Is my son thinking of suicide?\tabout_suicide\thttps://a.example/q\tV\tforum\t-\n",
+        encoding="utf-8",
+    )
+    idiom, about = build.gathered(gathered)
+    assert idiom.label == "lookalike:out_of_scope" and about.label == "about_suicide"
+    assert build.settle_lookalike(idiom, "train").label == "out_of_scope"
+    assert build.settle_lookalike(idiom, "heldout").label == "lookalike"
+    assert build.settle_lookalike(about, "train") == about
