@@ -92,5 +92,10 @@ def max_message_chars() -> int:
     return int(load().get("chat", {}).get("max_message_chars", 2000))
 
 
+def idle_minutes() -> float:
+    """Minutes of inactivity before the widget hides the transcript (0: never)."""
+    return max(0.0, float(load().get("chat", {}).get("idle_minutes", 5)))
+
+
 def retention_days() -> int:
     return int(load().get("staff_console", {}).get("retention_days", 90))

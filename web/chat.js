@@ -296,6 +296,8 @@
     if ((event.key === "Enter" || event.key === " ") && target.matches && target.matches("div.rw-reply")) {
       event.preventDefault();
       target.click();
+    } else if (event.key === "Escape" && document.body.classList.contains("chat-private")) {
+      event.preventDefault(); // the screen stays until Continue or Start over
     } else if (event.key === "Escape" && helpPanel && !helpPanel.hidden) {
       hideHelp();
     } else if (event.key === "Escape" && conversationIsOpen()) {
@@ -307,6 +309,76 @@
       }
     }
   });
+
+  // Privacy on shared computers: after IDLE_MS with no typing, clicking,
+  // touching or scrolling, the transcript is hidden behind "Continue / Start
+  // over". Never while the crisis lines are open: those stay in sight.
+  var IDLE_MS = Number(config.idleMs) || 0; // 0 or missing: never
+  var idleTimer = null;
+  var privacyScreen = null;
+
+  function hasConversation() {
+    return storedSessionId() !== null || document.querySelector(".rw-messages-container .rw-message") !== null;
+  }
+
+  function hideConversation() {
+    if (helpPanel && !helpPanel.hidden) return restartIdleTimer();
+    if (!hasConversation()) return restartIdleTimer();
+    if (!privacyScreen) {
+      privacyScreen = document.createElement("section");
+      privacyScreen.className = "chat-privacy";
+      privacyScreen.setAttribute("role", "dialog");
+      privacyScreen.setAttribute("aria-modal", "true");
+      privacyScreen.setAttribute("aria-labelledby", "chat-privacy-title");
+      privacyScreen.setAttribute("aria-describedby", "chat-privacy-text");
+      var title = document.createElement("h2");
+      title.id = "chat-privacy-title";
+      title.textContent = "Your chat is hidden";
+      var text = document.createElement("p");
+      text.id = "chat-privacy-text";
+      text.textContent =
+        "We hid this conversation after a few quiet minutes, in case others use this computer. " +
+        "Is this still you?";
+      var actions = document.createElement("div");
+      actions.className = "chat-privacy-actions";
+      var resume = document.createElement("button");
+      resume.type = "button";
+      resume.className = "chat-privacy-continue";
+      resume.textContent = "Continue";
+      resume.addEventListener("click", showConversation);
+      var restart = document.createElement("button");
+      restart.type = "button";
+      restart.className = "chat-privacy-start-over";
+      restart.textContent = "Start over";
+      restart.addEventListener("click", startOver);
+      actions.append(resume, restart);
+      privacyScreen.append(title, text, actions);
+      document.body.appendChild(privacyScreen);
+    }
+    document.body.classList.add("chat-private");
+    while (announcer.firstChild) announcer.removeChild(announcer.firstChild);
+    privacyScreen.hidden = false;
+    privacyScreen.querySelector(".chat-privacy-continue").focus();
+  }
+
+  function showConversation() {
+    document.body.classList.remove("chat-private");
+    if (privacyScreen) privacyScreen.hidden = true;
+    var input = document.querySelector(".rw-new-message");
+    if (input) input.focus();
+    restartIdleTimer();
+  }
+
+  function restartIdleTimer() {
+    if (!IDLE_MS || document.body.classList.contains("chat-private")) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(hideConversation, IDLE_MS);
+  }
+
+  ["keydown", "pointerdown", "touchstart", "wheel", "scroll"].forEach(function (name) {
+    document.addEventListener(name, restartIdleTimer, { capture: true, passive: true });
+  });
+  restartIdleTimer();
 
   // Optional page controls: a clinic's own page may have neither.
   var openButton = document.getElementById("open-chat");

@@ -84,6 +84,8 @@ def render_page(bot_url: str) -> bytes:
         "bot_url": bot_url,
         # The widget's "Get help now" panel and its offline backstop (chat.js).
         "help_links": json.dumps(settings.help_links("crisis")),
+        # The privacy screen on shared computers (chat.js); 0 turns it off.
+        "idle_ms": str(int(settings.idle_minutes() * 60_000)),
     }
     template = string.Template((WEB / "index.html").read_text(encoding="utf-8"))
     escaped = {key: html.escape(value, quote=True) for key, value in values.items()}

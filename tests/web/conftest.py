@@ -4,6 +4,7 @@
 Playwright never downloads a browser here (no `playwright install`): it
 launches /usr/bin/chromium, which `make test-web` installs when missing."""
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,7 +55,8 @@ def slow_link(bot) -> Iterator[TcpProxy]:
 def page_url(bot, web_origin, slow_link) -> Iterator[str]:
     """The demo page, served in this process on the origin the bot accepts,
     plus /embed.html (EMBED_PAGE) with the same headers, and /slow.html: the
-    demo page talking to the bot through `slow_link`."""
+    demo page talking to the bot through `slow_link`, and /idle.html: the demo
+    page with a 3-second privacy screen."""
     server = serve.make_server(urlsplit(web_origin).port, bot.url)
     embed = EMBED_PAGE.format(bot=bot.url).encode()
 
@@ -62,6 +64,9 @@ def page_url(bot, web_origin, slow_link) -> Iterator[str]:
         def _serve(self, send_body: bool) -> None:
             if self.path == "/slow.html":
                 return self._send(serve.render_page(slow_link.url), serve.security_headers(slow_link.url))
+            if self.path == "/idle.html":  # the privacy screen after 3 s, not minutes
+                page = re.sub(rb'data-idle-ms="\d+"', b'data-idle-ms="3000"', serve.render_page(bot.url))
+                return self._send(page, serve.security_headers(bot.url))
             if self.path == "/embed.html":
                 return self._send(embed, serve.security_headers(bot.url))
             return super()._serve(send_body)
