@@ -5,8 +5,10 @@ CLINIC_CONFIG may point at another file (a second clinic, or a test)."""
 import functools
 import os
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -95,6 +97,23 @@ def max_message_chars() -> int:
 def idle_minutes() -> float:
     """Minutes of inactivity before the widget hides the transcript (0: never)."""
     return max(0.0, float(load().get("chat", {}).get("idle_minutes", 5)))
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def office_is_open(now: datetime | None = None) -> bool:
+    """Whether clinic.yml's office_hours cover `now` (default: this moment) in
+    the clinic's time zone. No office_hours at all: always open, so a clinic
+    that has not set them never offers callbacks."""
+    hours = load().get("office_hours")
+    if not hours:
+        return True
+    zone = ZoneInfo(hours.get("timezone", "UTC"))
+    local = (now or datetime.now(timezone.utc)).astimezone(zone)
+    if DAYS[local.weekday()] not in [str(d).lower()[:3] for d in hours.get("days", [])]:
+        return False
+    return str(hours.get("open", "00:00")) <= local.strftime("%H:%M") < str(hours.get("close", "24:00"))
 
 
 def retention_days() -> int:

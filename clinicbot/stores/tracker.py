@@ -5,7 +5,6 @@ is saved; only the stored copy is redacted. Enabled in endpoints.yml as
 `type: clinicbot.stores.tracker.RedactingSQLTrackerStore`."""
 
 import copy
-import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SessionStarted, UserUttered
+from rasa.shared.core.events import ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -28,6 +27,40 @@ def redacted(event: Event) -> Event:
     if isinstance(clean.parse_data, dict) and clean.parse_data.get("text"):
         clean.parse_data["text"] = redact(clean.parse_data["text"])
     return clean
+
+
+# A callback request's answers (actions/callback.py) are kept only in
+# clinicbot.callbacks, never in the stored conversation.
+CALLBACK_ANSWERS = {
+    "callback_name": "[first name, kept only for the callback]",
+    "callback_phone": "[phone number, kept only for the callback]",
+}
+
+
+def blanked(event: UserUttered, placeholder: str) -> UserUttered:
+    clean = copy.deepcopy(event)
+    clean.text = placeholder
+    if isinstance(clean.parse_data, dict):
+        clean.parse_data["text"] = placeholder
+        clean.parse_data["entities"] = []
+    clean.entities = []
+    return clean
+
+
+def stored_copies(events, first_new: int) -> Iterator[Event]:
+    """The events from `first_new` on as they are stored: redacted, and a
+    message that answered the callback form's name or number blanked."""
+    requested = None
+    for index, event in enumerate(events):
+        if index >= first_new:
+            if isinstance(event, UserUttered) and event.text and requested in CALLBACK_ANSWERS:
+                yield blanked(event, CALLBACK_ANSWERS[requested])
+            else:
+                yield redacted(event)
+        if isinstance(event, SlotSet) and event.key == "requested_slot":
+            requested = event.value
+        elif isinstance(event, ActiveLoop) and event.name is None:
+            requested = None
 
 
 def _sqlite_write_ahead_log(connection, _record) -> None:
@@ -102,8 +135,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     def _additional_events(self, session, tracker: DialogueStateTracker) -> Iterator[Event]:
         stored = session.execute(_COUNT_LATEST_SESSION, self._parameters(tracker.sender_id)).scalar()
-        for event in itertools.islice(tracker.events, stored, len(tracker.events)):
-            yield redacted(event)
+        yield from stored_copies(tracker.events, stored)
 
     @staticmethod
     def _row(sender_id: str, event: Event) -> dict[str, Any]:

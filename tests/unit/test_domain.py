@@ -107,6 +107,8 @@ def test_replies_for_messages_the_bot_could_not_place_show_the_crisis_line():
         "utter_personal_advice",
         "utter_clinic_info",
         "utter_request_human",
+        "utter_offer_callback",
+        "utter_offer_callback_after_fallback",
     ):
         assert all("{crisis_lifeline}" in v["text"] for v in RESPONSES[name]), name
 
