@@ -50,17 +50,18 @@ def blanked(event: UserUttered, placeholder: str) -> UserUttered:
 def stored_copies(events, first_new: int) -> Iterator[Event]:
     """The events from `first_new` on as they are stored: redacted, and a
     message that answered the callback form's name or number blanked."""
-    requested = None
+    requested = ""
     for index, event in enumerate(events):
         if index >= first_new:
-            if isinstance(event, UserUttered) and event.text and requested in CALLBACK_ANSWERS:
-                yield blanked(event, CALLBACK_ANSWERS[requested])
+            placeholder = CALLBACK_ANSWERS.get(requested)
+            if isinstance(event, UserUttered) and event.text and placeholder:
+                yield blanked(event, placeholder)
             else:
                 yield redacted(event)
         if isinstance(event, SlotSet) and event.key == "requested_slot":
-            requested = event.value
+            requested = str(event.value or "")
         elif isinstance(event, ActiveLoop) and event.name is None:
-            requested = None
+            requested = ""
 
 
 def _sqlite_write_ahead_log(connection, _record) -> None:
