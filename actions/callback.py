@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from clinicbot import callbacks, settings
 
-GIVEN = "given"
+GIVEN = callbacks.GIVEN
 # A first name: letters (any script), with an apostrophe, hyphen or one space
 # between parts ("Mary Ann", "O'Neil", "José"); no digits, no sentence.
 NAME = re.compile(r"^[^\W\d_]+(?:['’\- ][^\W\d_]+){0,2}$")

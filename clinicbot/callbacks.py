@@ -31,6 +31,8 @@ requests = sa.Table(
 )
 
 UNFINISHED_SECONDS = 24 * 3600
+# What the form's slots hold instead of the name and number.
+GIVEN = "given"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clinicbot import settings
+from clinicbot import callbacks, settings
 
 DEFAULT_URL = f"sqlite:///{settings.PROJECT_ROOT / 'var' / 'conversations.db'}"
 
@@ -186,6 +186,7 @@ def make_engine(url: str = "") -> sa.engine.Engine:
     else:
         engine = sa.create_engine(url, future=True, pool_pre_ping=True)
     metadata.create_all(engine)
+    callbacks.metadata.create_all(engine)  # the action server writes it; the console lists it
     return engine
 
 

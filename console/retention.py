@@ -1,5 +1,6 @@
 """The retention purge: whole conversations whose last event is older than
-the limit go, from Rasa's events table and from the console's own tables,
+the limit go, from Rasa's events table, the console's own tables and the
+callback requests,
 in one transaction so nothing is left half-deleted. Only events older than
 the cutoff are deleted, so a message that arrives while the purge runs is
 kept, with its conversation. The console's server runs it daily by itself
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from clinicbot import settings
+from clinicbot import callbacks, settings
 from console import db, index
 
 
@@ -58,11 +59,13 @@ def purge(
             # A conversation that got a message since the plan was made lives on.
             alive = set(conn.execute(sa.select(e.sender_id).where(e.sender_id.in_(chunk)).distinct()).scalars())
             gone = [s for s in chunk if s not in alive]
-            for table in db.PER_CONVERSATION if gone else ():
+            for table in (*db.PER_CONVERSATION, callbacks.requests) if gone else ():
                 conn.execute(table.delete().where(table.c.sender_id.in_(gone)))
             if alive:
                 m = db.messages.c
                 conn.execute(db.messages.delete().where(m.sender_id.in_(alive)).where(m.ts < found.cutoff))
+    # Callback requests past the retention, and unfinished ones after a day.
+    callbacks.purge(engine, days, now)
     return found
 
 

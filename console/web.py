@@ -13,12 +13,12 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from console import auth, db, followup, index
 from console import settings as console_settings
 from console.index import FLAGS, LOW_CONFIDENCE
-from console.views import conversations, dashboard, exports, inbox
+from console.views import callbacks, conversations, dashboard, exports, inbox
 from console.views import session as session_views
 from console.views.common import engine
 
 log = logging.getLogger("console")
-BLUEPRINTS = (session_views.bp, dashboard.bp, conversations.bp, inbox.bp, exports.bp)
+BLUEPRINTS = (session_views.bp, dashboard.bp, conversations.bp, callbacks.bp, inbox.bp, exports.bp)
 PUBLIC_ENDPOINTS = {"session.login", "static"}
 
 

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from clinicbot.settings import PROJECT_ROOT
 from launcher import client, servers
 
 
@@ -33,6 +35,17 @@ def web_origin() -> str:
     return f"http://127.0.0.1:{servers.free_port()}"
 
 
+def closed_clinic(folder: Path) -> Path:
+    """clinic.yml with the office never open, so that "talk to a person" and
+    a second miss offer a callback whatever the time of the test run (the
+    in-hours reply is tested in tests/unit/test_callback.py)."""
+    clinic = yaml.safe_load((PROJECT_ROOT / "clinic.yml").read_text(encoding="utf-8"))
+    clinic["office_hours"]["days"] = []
+    path = folder / "clinic.yml"
+    path.write_text(yaml.safe_dump(clinic, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def bot(tmp_path_factory, model_path, web_origin):
     logs = tmp_path_factory.mktemp("logs")
@@ -42,6 +55,7 @@ def bot(tmp_path_factory, model_path, web_origin):
     env["TRACKER_DB_URL"] = servers.sqlite_url(db_path)
     env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{action_port}/webhook"
     env["CLINIC_ALLOWED_ORIGINS"] = web_origin
+    env["CLINIC_CONFIG"] = str(closed_clinic(tmp_path_factory.mktemp("clinic")))
     started = [
         servers.action_server(action_port, env, logs / "actions.log").start(),
         servers.rasa_server(rasa_port, env, logs / "rasa.log", model=model_path).start(),

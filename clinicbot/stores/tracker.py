@@ -16,6 +16,7 @@ from rasa.shared.core.events import ActiveLoop, Event, SessionStarted, SlotSet, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from clinicbot.callbacks import GIVEN
 from clinicbot.stores.redaction import redact
 
 
@@ -56,6 +57,10 @@ def stored_copies(events, first_new: int) -> Iterator[Event]:
             placeholder = CALLBACK_ANSWERS.get(requested)
             if isinstance(event, UserUttered) and event.text and placeholder:
                 yield blanked(event, placeholder)
+            elif isinstance(event, SlotSet) and event.key in CALLBACK_ANSWERS and event.value not in (None, GIVEN):
+                # Rasa's slot extraction sets the raw answer before the form's
+                # validation replaces it with "given".
+                yield SlotSet(event.key, CALLBACK_ANSWERS[event.key], event.timestamp, event.metadata)
             else:
                 yield redacted(event)
         if isinstance(event, SlotSet) and event.key == "requested_slot":

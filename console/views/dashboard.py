@@ -4,6 +4,7 @@ import time
 
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 
+from clinicbot import callbacks
 from console import charts, queries
 from console.views.common import engine
 
@@ -20,8 +21,10 @@ def index():
     with engine().connect() as conn:
         urgent = queries.urgent_unreviewed(conn)
         numbers = queries.stats(conn)
+    waiting = len(callbacks.open_requests(engine()))
     return render_template(
         "dashboard.html",
+        callbacks_waiting=waiting,
         title="Dashboard",
         urgent=urgent,
         stats=numbers,

@@ -281,3 +281,33 @@ def test_waiting_time_reads_like_a_person_would_say_it():
         "3 h 20 min",
         "3 days",
     ]
+
+
+def test_a_callback_request_is_listed_called_and_then_erased(staff, engine):
+    from clinicbot import callbacks
+
+    callbacks.save_name(engine, "callback-patient", "Quentinella")
+    assert "Quentinella" not in staff.get("/callbacks").text  # no number yet: nothing to call
+    callbacks.save_phone(engine, "callback-patient", "5550100177")
+    assert "1 callback request waiting" in staff.get("/dashboard").text
+    page = staff.get("/callbacks").text
+    assert "Quentinella" in page and 'href="tel:5550100177"' in page
+    [request] = callbacks.open_requests(engine)
+    done = post(staff, "/callbacks/handled", id=str(request.id))
+    assert done.status_code == 302
+    page = staff.get("/callbacks").text
+    assert "Quentinella" not in page and "No callback requests are waiting" in page
+    post(staff, "/callbacks/handled", id=str(request.id))  # a second click, or a second nurse
+    assert "already handled" in staff.get("/callbacks").text
+    assert post(staff, "/callbacks/handled", id="not-a-number").status_code == 400
+    with engine.connect() as conn:
+        logged = list(
+            conn.execute(
+                sa.select(db.access_log.c.action, db.access_log.c.username).where(
+                    db.access_log.c.sender_id == "callback-patient"
+                )
+            )
+        )
+        kept = conn.execute(sa.select(callbacks.requests).where(callbacks.requests.c.id == request.id)).one()
+    assert ("callback_handled", USER) in [tuple(row) for row in logged]
+    assert (kept.first_name, kept.phone, kept.handled_by) == (None, None, USER)

@@ -142,7 +142,8 @@ def test_handling_a_request_erases_the_name_and_number_and_the_purge_removes_it(
 
 async def test_the_stored_conversation_never_holds_the_callback_answers(tmp_path):
     path = tmp_path / "conversations.db"
-    store = RedactingSQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{path}")
+    domain = Domain.load(str(settings.PROJECT_ROOT / "domain.yml"))
+    store = RedactingSQLTrackerStore(domain=domain, host=f"sqlite:///{path}")
     events = [
         ActionExecuted("action_listen"),
         UserUttered("yes", intent={"name": "affirm", "confidence": 1.0}),
@@ -152,17 +153,20 @@ async def test_the_stored_conversation_never_holds_the_callback_answers(tmp_path
         BotUttered("What first name should the team ask for?"),
         ActionExecuted("action_listen"),
         UserUttered("Quentinella", intent={"name": "nlu_fallback", "confidence": 0.3}),
+        SlotSet("callback_name", "Quentinella"),  # Rasa's extraction, before validation
         SlotSet("callback_name", GIVEN),
         SlotSet("requested_slot", "callback_phone"),
         ActionExecuted("action_listen"),
         UserUttered("five five five 0100199 7", intent={"name": "nlu_fallback", "confidence": 0.3}),
+        SlotSet("callback_phone", "five five five 0100199 7"),
         SlotSet("callback_phone", GIVEN),
         ActiveLoop(None),
         SlotSet("requested_slot", None),
         ActionExecuted("action_listen"),
         UserUttered("thanks Quentinella here", intent={"name": "thank", "confidence": 0.9}),
     ]
-    await store.save(DialogueStateTracker.from_events("patient-2", events))
+    await store.save(DialogueStateTracker.from_events("patient-2", events, domain.slots))
+    assert (await store.retrieve("patient-2")).get_slot("callback_name") == GIVEN
     raw = path.read_bytes()
     assert b"0100199" not in raw
     texts = [r[0] for r in sqlite3.connect(path).execute("select data from events where type_name = 'user'")]
