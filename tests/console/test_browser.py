@@ -30,10 +30,16 @@ RESULTS = Path(__file__).resolve().parents[2] / "results" / "console"
 
 
 @pytest.fixture
-def console_server(clone, backend, tmp_path):
+def console_db_url(clone, backend) -> str:
+    """A database of the test's own, cloned from the recorded conversations."""
+    return clone(backend)
+
+
+@pytest.fixture
+def console_server(console_db_url, tmp_path):
     """The console as `make run` starts it (python -m console serve, waitress),
     on a free port, over a database of its own."""
-    url = clone(backend)
+    url = console_db_url
     engine = db.make_engine(url)
     auth.create_user(engine, USER, PASSWORD)
     engine.dispose()
@@ -134,3 +140,50 @@ def test_review_a_crisis_in_the_browser(console_server, browser_page, recorded, 
     page.screenshot(path=str(RESULTS / f"{backend}-4-dashboard.png"), full_page=True)
 
     assert all(url.startswith(base) for url in requested), [u for u in requested if not u.startswith(base)]
+
+
+@pytest.fixture
+def scan_page():
+    """A page whose context lets axe-core in past the console's CSP."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing (Debian package chromium; `make browser` installs it).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        context.set_default_timeout(20_000)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_every_console_page_has_no_wcag_violations(console_server, console_db_url, scan_page, recorded):
+    from clinicbot import callbacks
+    from tests.axe import violations
+
+    page, base = scan_page, console_server
+    page.goto(base + "/login")
+    assert violations(page) == [], "sign-in"
+    page.get_by_label("User name").fill(USER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    engine = db.make_engine(console_db_url)  # a callback request, so its page has a row
+    callbacks.save_name(engine, recorded.senders["crisis"], "Maria")
+    callbacks.save_phone(engine, recorded.senders["crisis"], "5550100123")
+    engine.dispose()
+    pages = {
+        "dashboard": "/dashboard",
+        "conversations": "/conversations?flag=crisis",
+        "transcript": f"/transcript?id={recorded.senders['crisis']}",
+        "callbacks": "/callbacks",
+        "training inbox": "/inbox",
+        "export": "/export",
+    }
+    found = {}
+    for name, path in pages.items():
+        page.goto(base + path)
+        found[name] = violations(page)
+    assert found == {name: [] for name in pages}
