@@ -10,7 +10,8 @@ WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 _RUN = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
-  return result.violations.map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(" ")).slice(0, 4).join(", ")}`);
+  const where = (v) => v.nodes.map(n => n.target.join(" ")).slice(0, 4).join(", ");
+  return result.violations.map(v => `${v.id} (${v.impact}): ${v.help} at ${where(v)}`);
 }"""
 
 
