@@ -20,6 +20,7 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._flowing = threading.Event()
         self._flowing.set()
+        self._cut = False
 
     @property
     def url(self) -> str:
@@ -33,6 +34,27 @@ class TcpProxy:
             yield
         finally:
             self._flowing.set()
+
+    @contextmanager
+    def cut(self) -> Iterator[None]:
+        """While inside, every connection is dropped and new ones are closed at
+        once, like a lost network; afterwards connections work again."""
+        self._cut = True
+        self._drop_all()
+        try:
+            yield
+        finally:
+            self._cut = False
+
+    def _drop_all(self) -> None:
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for s in sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
 
     def start(self) -> "TcpProxy":
         server = socket.socket()
@@ -49,6 +71,9 @@ class TcpProxy:
                 client, _ = server.accept()
             except OSError:
                 return
+            if self._cut:
+                client.close()
+                continue
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
                 upstream.settimeout(None)

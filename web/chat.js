@@ -189,6 +189,7 @@
       : Promise.resolve();
     restart.then(function () {
       sessionStorage.removeItem(SESSION_KEY);
+      sessionStorage.removeItem(DRAFT_KEY);
       sessionStorage.setItem(REOPEN_KEY, "1");
       window.location.reload();
     });
@@ -289,6 +290,8 @@
     showStartOfTurn(container, replies);
     watchForAnswer(container, replies);
     watchConnection();
+    forgetSentDraft(container);
+    restoreDraft();
   }).observe(document.body, { childList: true, subtree: true });
 
   document.addEventListener("keydown", function (event) {
@@ -309,6 +312,47 @@
       }
     }
   });
+
+  // An unsent message survives a lost connection (the widget disables and
+  // re-renders its input while it reconnects) and a reload: the draft is kept
+  // in this tab's sessionStorage and put back into an empty input. It is
+  // forgotten once it has been sent, and by Start over.
+  var DRAFT_KEY = "clinic_chat_draft";
+  function saveDraft(event) {
+    var target = event.target;
+    if (target && target.matches && target.matches(".rw-new-message")) {
+      if (target.value) sessionStorage.setItem(DRAFT_KEY, target.value);
+      else sessionStorage.removeItem(DRAFT_KEY);
+    }
+  }
+  document.addEventListener("input", saveDraft, true);
+  // Sending empties the input without an input event: forget the draft then.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && event.target.matches && event.target.matches(".rw-new-message")) {
+      sessionStorage.removeItem(DRAFT_KEY);
+    }
+  }, true);
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest(".rw-send")) sessionStorage.removeItem(DRAFT_KEY);
+  }, true);
+
+  function restoreDraft() {
+    var draft = sessionStorage.getItem(DRAFT_KEY);
+    var input = document.querySelector(".rw-new-message");
+    if (!draft || !input || input.disabled || input.value) return;
+    // React owns the input: set it the way typing does, then tell React.
+    var setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(input), "value").set;
+    setter.call(input, draft);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function forgetSentDraft(container) {
+    var draft = sessionStorage.getItem(DRAFT_KEY);
+    if (!draft || !container) return;
+    var sent = container.querySelectorAll(".rw-client");
+    var last = sent.length ? (sent[sent.length - 1].textContent || "").trim() : "";
+    if (last && last === draft.trim()) sessionStorage.removeItem(DRAFT_KEY);
+  }
 
   // Privacy on shared computers: after IDLE_MS with no typing, clicking,
   // touching or scrolling, the transcript is hidden behind "Continue / Start

@@ -95,3 +95,31 @@ def test_with_the_server_down_the_page_shows_the_crisis_lines_itself(page_withou
     expect(panel).to_be_visible(timeout=BACKSTOP_WAIT_MS)
     expect(panel).to_contain_text("Reconnecting")
     expect(panel.get_by_role("link", name="Text 988")).to_have_attribute("href", "sms:988")
+
+
+def test_a_message_typed_when_the_connection_drops_is_kept_until_it_can_be_sent(page_url, visit, slow_link):
+    page = visit.new_page(page_url + "slow.html")
+    widget = Widget(page).open()
+    widget.greeting()
+    draft = "how long does a ketamine infusion take?"
+    page.locator(".rw-new-message").press_sequentially(draft)
+    with slow_link.cut():
+        expect(help_panel(page)).to_be_visible(timeout=BACKSTOP_WAIT_MS)
+        expect(help_panel(page)).to_contain_text("Reconnecting")
+        page.reload()  # what a worried patient does
+        page.wait_for_timeout(2_000)
+    widget = Widget(page)
+    if not page.locator(".rw-new-message").count():
+        widget.open()
+    expect(page.locator(".rw-new-message")).to_be_enabled(timeout=BACKSTOP_WAIT_MS)
+    expect(page.locator(".rw-new-message")).to_have_value(draft)
+    before = len(widget.replies())
+    page.locator(".rw-new-message").press("Enter")
+    widget.wait_for_replies(before)
+    assert widget.user_messages()[-1] == draft
+    expect(page.locator(".rw-new-message")).to_have_value("")
+    page.reload()  # sent: not put back again
+    widget = Widget(page)
+    if not page.locator(".rw-new-message").count():
+        widget.open()
+    expect(page.locator(".rw-new-message")).to_have_value("")
