@@ -74,6 +74,24 @@ def as_words(text: str) -> str:
     return text
 
 
+def crisis_excerpt(text: str, limit: int, detect) -> str:
+    """The sentences of an over-long message that hold crisis or emergency
+    words, cut to `limit`, so that Rasa reads (and the console shows) what the
+    patient wrote; the crisis guard finds the same words again. When no single
+    sentence holds them, the stretch of `limit` characters that does."""
+    sentences = re.split(r"(?<=[.!?\n])\s+", text)
+    flagged = [s.strip() for s in sentences if detect(s)]
+    excerpt = " … ".join(flagged)
+    if flagged and len(excerpt) <= limit:
+        return excerpt
+    step = max(limit // 4, 1)
+    for start in range(0, max(len(text) - limit, 0) + step, step):
+        window = text[start : start + limit]
+        if detect(window):
+            return window
+    return text[:limit]
+
+
 def check_message(text: str) -> Verdict:
     values = settings.response_values()
     text = as_words(clean(text))
@@ -90,8 +108,9 @@ def check_message(text: str) -> Verdict:
 
         found = detect(text)
         if found:
-            # A long message may hide a crisis: answer that, never the length.
-            return Verdict(text=f"/{found[0]}")
+            # A long message may hide a crisis: answer that, never the length,
+            # and keep the patient's own words that raised it for staff.
+            return Verdict(text=crisis_excerpt(text, limit, detect))
         return Verdict(
             reply=(
                 f"That message is longer than I can read ({limit:,} characters at most). Could you ask "

@@ -62,6 +62,9 @@ def test_a_long_message_with_crisis_language_gets_the_crisis_reply(bot):
     story = "I have tried so many things for years. " * 80 + "Tonight I want to kill myself."
     replies = bot.say(story, "long-crisis")
     assert "988" in replies[0]["text"]
+    # Staff see what the patient wrote that raised the alarm, not a command.
+    stored = [json.loads(data)["text"] for _, kind, data in _events(bot, "long-crisis") if kind == "user"]
+    assert stored == ["Tonight I want to kill myself."]
 
 
 @pytest.mark.parametrize(
