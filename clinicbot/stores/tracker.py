@@ -21,13 +21,38 @@ from clinicbot.stores.redaction import redact
 
 
 def redacted(event: Event) -> Event:
+    """The stored copy of an event: the patient's text, the entity values
+    found in it, its metadata and any text slot value, redacted."""
+    if isinstance(event, SlotSet) and isinstance(event.value, str):
+        return SlotSet(event.key, redact(event.value), event.timestamp, event.metadata)
     if not isinstance(event, UserUttered) or not event.text:
         return event
     clean = copy.deepcopy(event)
     clean.text = redact(event.text)
-    if isinstance(clean.parse_data, dict) and clean.parse_data.get("text"):
-        clean.parse_data["text"] = redact(clean.parse_data["text"])
+    if isinstance(clean.parse_data, dict):
+        if clean.parse_data.get("text"):
+            clean.parse_data["text"] = redact(clean.parse_data["text"])
+        _redact_entities(clean.parse_data.get("entities"))
+    _redact_entities(clean.entities)
+    if isinstance(clean.metadata, dict):
+        clean.metadata = _redact_values(clean.metadata)
     return clean
+
+
+def _redact_entities(entities: Any) -> None:
+    for entity in entities if isinstance(entities, list) else ():
+        if isinstance(entity, dict) and isinstance(entity.get("value"), str):
+            entity["value"] = redact(entity["value"])
+
+
+def _redact_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redact_values(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redact_values(item) for item in value]
+    return value
 
 
 # A callback request's answers (actions/callback.py) are kept only in

@@ -50,3 +50,44 @@ async def test_database_file_holds_no_email_or_phone(tmp_path):
     assert len(rows) == 1 and "[email]" in rows[0][0] and "[phone]" in rows[0][0]
     stored = await store.retrieve("patient-1")
     assert stored.latest_message.text == "I'm [email], call me on [phone] about ketamine"
+
+
+async def test_entity_slot_and_metadata_values_are_redacted_too(tmp_path):
+    from rasa.shared.core.events import SlotSet
+
+    path = tmp_path / "conversations.db"
+    store = RedactingSQLTrackerStore(domain=Domain.empty(), host=f"sqlite:///{path}")
+    text = "reach me on 949-555-0142"
+    entity = {"entity": "contact", "start": 12, "end": 24, "value": "949-555-0142"}
+    tracker = DialogueStateTracker.from_events(
+        "patient-3",
+        [
+            ActionExecuted("action_listen"),
+            UserUttered(
+                text,
+                intent={"name": "request_human", "confidence": 0.9},
+                entities=[entity],
+                parse_data={"text": text, "entities": [dict(entity)]},
+                metadata={"note": "DOB 03/14/1985", "nested": [{"mail": "jo(at)example.com"}]},
+            ),
+            SlotSet("contact", "jo@example.com"),
+        ],
+    )
+    await store.save(tracker)
+    raw = path.read_bytes()
+    for secret in (b"949-555-0142", b"03/14/1985", b"jo(at)example.com", b"jo@example.com"):
+        assert secret not in raw, secret
+
+
+def test_the_redaction_cases_are_all_caught_and_nothing_else_is_lost():
+    import subprocess
+    import sys
+
+    from clinicbot.settings import PROJECT_ROOT
+
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.redaction", "--strict"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    for kind in ("email", "phone", "date", "address", "zip", "record", "name"):
+        assert kind in run.stdout
