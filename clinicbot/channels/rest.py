@@ -30,6 +30,11 @@ UNAVAILABLE = (
 _outcome: ContextVar[dict | None] = ContextVar("clinic_rest_outcome", default=None)
 
 
+# A patient's message is at most a few thousand characters (clinic.yml
+# chat.max_message_chars): a body far past that is refused before it is parsed.
+MAX_BODY_BYTES = 16 * 1024
+
+
 def _bad_request(reason: str) -> response.HTTPResponse:
     return response.json({"error": reason}, status=400)
 
@@ -54,6 +59,13 @@ class ClinicRestInput(RestInput):
                 return response.json({"error": "This page is not allowed to use the assistant."}, status=403)
             if request.method != "POST" or not request.path.endswith("/webhook"):
                 return None
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                return response.json(
+                    {
+                        "error": f"The request is too large ({MAX_BODY_BYTES // 1024} KB at most). Please send a shorter message."
+                    },
+                    status=413,
+                )
             try:
                 body = json.loads(request.body)
             except (ValueError, UnicodeDecodeError):

@@ -52,10 +52,17 @@ def test_empty_messages_get_a_polite_reply(bot, message):
     assert len(replies) == 1 and "empty" in replies[0]["text"] and ends_with_referral(replies[0]["text"])
 
 
-def test_a_megabyte_message_is_refused_politely(bot):
-    replies = bot.say("ketamine " * 120_000, "long-patient")
+def test_a_long_message_is_refused_politely(bot):
+    replies = bot.say("ketamine " * 1_000, "long-patient")
     assert "longer than I can read" in replies[0]["text"] and ends_with_referral(replies[0]["text"])
     assert _events(bot, "long-patient") == []  # never reached the model
+
+
+def test_a_megabyte_body_is_refused_before_it_is_read_and_the_server_goes_on(bot):
+    status, reply = raw_post(bot, json.dumps({"sender": "huge-patient", "message": "ketamine " * 120_000}).encode())
+    assert status == 413 and "too large" in reply["error"]
+    assert _events(bot, "huge-patient") == []
+    assert bot.say("how fast does ketamine work?", "after-huge")
 
 
 def test_a_long_message_with_crisis_language_gets_the_crisis_reply(bot):
