@@ -129,6 +129,26 @@ _CRISIS_RULES: list[tuple[str, str]] = [
         r"\bjump(?:ing)?\s+off\s+(?:a|the|my)\s+(?:bridge|building|roof|balcony|cliff)\b|\bnoose\b|"
         r"\bplanning\s+my\s+(?:own\s+)?death\b",
     ),
+    # A method said in the first person, as crisis-prevention material lists
+    # them; not the idioms ("shot myself in the foot", "drowning myself in
+    # work"), accidents or "I would never".
+    (
+        "method_self",
+        rf"(?<!never\s)(?<!not\s)(?<!accidentally\s)\b(?:hang|hanged|hanging|shoot|shot|shooting|stab|stabbed|"
+        rf"stabbing|drown|drowning|poison|poisoning|gas|gassing|electrocute|electrocuting)\s+{_SELF}\b"
+        r"(?!\s+(?:in\s+the\s+(?:foot|feet|leg)|in\s+(?:work|coffee|chocolate|tea|wine|books|games|music|"
+        r"tv|netflix|my\s+work|sorrow)|up\b|(?:a|an|some)\b|with\s+(?:coffee|caffeine|sugar|junk|fast\s+food|"
+        r"energy\s+drinks)|with\s+(?:a|my|the)\s+(?:fork|knife\s+while|needle\s+by)))|"
+        r"\bslit(?:ting)?\s+my\s+(?:wrists?|throat)\b|\bblow(?:ing)?\s+my\s+(?:brains?|head)\s+(?:out|off)\b|"
+        r"\b(?:put|putting|hold|holding)\s+a\s+gun\s+(?:to|against)\s+my\s+(?:head|temple|mouth)\b|"
+        r"\beat(?:ing)?\s+(?:a|my)\s+(?:bullet|gun)\b|"
+        r"\b(?:jump|jumping|step|stepping|throw\s+myself|throwing\s+myself)\s+in\s+front\s+of\s+(?:a|the)\s+"
+        r"(?:train|bus|truck|lorry|car)\b|"
+        r"\b(?:drive|driving|drove|steer|steering|crash|crashing)\s+(?:my\s+car\s+)?(?:off\s+(?:a|the)\s+"
+        r"(?:cliff|bridge)|into\s+(?:a|the)\s+(?:tree|wall|pole|river|oncoming\s+traffic))\s+on\s+purpose\b|"
+        r"\b(?:drive|driving|steer|steering)\s+my\s+car\s+off\s+(?:a|the)\s+(?:cliff|bridge)\b|"
+        r"\boverdos(?:e|ing)\s+on\s+purpose\b",
+    ),
     (
         "planned_overdose",
         rf"\b{_WANT}\s+(?:to\s+)?(?:overdose|od\b|tak(?:e|ing)\s+(?:all|every)\s+(?:of\s+)?(?:my|the|his|"

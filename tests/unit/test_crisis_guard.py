@@ -11,6 +11,13 @@ from clinicbot.settings import PROJECT_ROOT
 from tests.helpers import training_examples
 
 CRISIS = [
+    # A method, in the first person.
+    "maybe i should just blow my brains out",
+    "im gonna hang myself tonight",
+    "thinking about putting a gun to my head",
+    "i want to slit my wrists",
+    "sometimes i think about stepping in front of a train",
+    "i keep wanting to drive my car off a bridge",
     "well i guess this is goodbye then",
     "honestly i think i'm going to kill myself this weekend",
     "me quiero morir, ya no puedo mas",
@@ -101,6 +108,11 @@ EMERGENCY = [
 ]
 
 LOOKALIKES = [
+    "I really shot myself in the foot with that insurance form",
+    "been drowning myself in work since the infusion",
+    "I accidentally stabbed myself with a fork lol",
+    "I would never hang myself, I just feel flat",
+    "I shot myself a reminder to book the next infusion",
     "does ketamine reduce suicidal thoughts?",
     "is there any risk of not waking up from the anaesthetic dose",
     "¿la ketamina ayuda con los pensamientos suicidas?",
