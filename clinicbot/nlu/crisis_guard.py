@@ -172,6 +172,15 @@ _CRISIS_RULES: list[tuple[str, str]] = [
         r"the\s+end\s+of)|in\s+a\s+(?:week|month))\b|"
         r"\bmade\s+(?:my\s+)?peace\b|\bsa(?:y|ying|id)\s+(?:my\s+)?goodbyes\b",
     ),
+    # "about to do something permanent": the act named by what it cannot undo.
+    (
+        "permanent_act",
+        r"\b(?:i'?m|i\s+am|im|i'?ll|i\s+will|i\s+might|gonna|going\s+to|about\s+to|planning\s+to|ready\s+to)\s+"
+        r"(?:(?:about|going|gonna|planning|ready)\s+to\s+)?(?:do|make)\s+something\s+(?:permanent|final|"
+        r"irreversible|i\s+can'?t\s+(?:take\s+back|undo))\b"
+        r"(?!\s+(?:to|with|about|on|in)\s+(?:my|the|a|our)\s+(?:hair|skin|body\s+art|tattoo|house|home|room|car|"
+        r"garden|kitchen|nails|eyebrows|look))",
+    ),
     (
         "burden",
         r"\b(?:family|kids|everyone|everybody|they)\s+(?:would|will|'d)\s+be\s+better\s+off\b|"
@@ -668,13 +677,15 @@ class CrisisGuard(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # about_suicide_reading None: a crisis rule always stands.
-        return {"model_threshold": 0.15, "about_suicide_reading": None}
+        # about_suicide_reading None: a crisis rule always stands;
+        # question_threshold None: a question is read like any message.
+        return {"model_threshold": 0.15, "about_suicide_reading": None, "question_threshold": None}
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         settings = {**self.get_default_config(), **(config or {})}
         self.model_threshold = settings["model_threshold"]
         self.about_suicide_reading = settings["about_suicide_reading"]
+        self.question_threshold = settings.get("question_threshold")
 
     @classmethod
     def create(
@@ -747,6 +758,11 @@ class CrisisGuard(GraphComponent):
         scores = {r.get("name"): r.get("confidence") or 0.0 for r in message.get(INTENT_RANKING_KEY) or []}
         crisis, emergency = scores.get(CRISIS, 0.0), scores.get(EMERGENCY, 0.0)
         threshold = SAYING_THRESHOLD if _has_everyday_saying(text) else self.model_threshold
+        if self.question_threshold is not None and text.strip().endswith("?"):
+            # A message that ends by asking something ("can you die from
+            # ket?") leans weakly to crisis far more often when harmless than
+            # when it is a crisis; crisis words in it are still caught by rule.
+            threshold = max(threshold, self.question_threshold)
         if crisis + emergency < threshold:
             return None
         return (CRISIS if crisis >= emergency else EMERGENCY), MODEL_PROBABILITY

@@ -11,6 +11,7 @@ from clinicbot.settings import PROJECT_ROOT
 from tests.helpers import training_examples
 
 CRISIS = [
+    "i think im about to do something permanent tonight",
     # A method, in the first person.
     "maybe i should just blow my brains out",
     "im gonna hang myself tonight",
@@ -108,6 +109,7 @@ EMERGENCY = [
 ]
 
 LOOKALIKES = [
+    "I'm about to do something permanent to my hair, wish me luck",
     "I really shot myself in the foot with that insurance form",
     "been drowning myself in work since the infusion",
     "I accidentally stabbed myself with a fork lol",
@@ -296,6 +298,25 @@ def test_crisis_and_emergency_together_above_the_threshold_win():
         "model_confidence": 0.5,
         "model_scores": {"crisis": 0.12, "medical_emergency": 0.10},
     }
+
+
+def test_a_question_needs_a_stronger_lean_to_crisis_from_the_model_alone():
+    ranking = [
+        {"name": "ask_safety", "confidence": 0.6},
+        {"name": "crisis", "confidence": 0.15},
+        {"name": "medical_emergency", "confidence": 0.07},
+    ]
+    guard = CrisisGuard({"model_threshold": 0.14, "question_threshold": 0.3})
+    [question] = guard.process([_ranked("can you die from an infusion?", [dict(r) for r in ranking])])
+    assert question.get("intent")["name"] == "ask_safety" and question.get("safety_override") is None
+    [statement] = guard.process([_ranked("i cannot see the point of this", [dict(r) for r in ranking])])
+    assert statement.get("intent")["name"] == "crisis"
+    # Crisis words in a question are still a crisis.
+    [words] = guard.process([_ranked("should i just kill myself?", [dict(r) for r in ranking])])
+    assert words.get("intent")["name"] == "crisis"
+    # Without the setting a question is read like any message.
+    [plain] = CrisisGuard({"model_threshold": 0.14}).process([_ranked("can you die from an infusion?", ranking)])
+    assert plain.get("intent")["name"] == "crisis"
 
 
 def test_the_likelier_safety_intent_is_chosen():
