@@ -66,7 +66,18 @@ def purge(
                 conn.execute(db.messages.delete().where(m.sender_id.in_(alive)).where(m.ts < found.cutoff))
     # Callback requests past the retention, and unfinished ones after a day.
     callbacks.purge(engine, days, now)
+    forget_old_activity(engine, found.cutoff)
     return found
+
+
+def forget_old_activity(engine: sa.engine.Engine, cutoff: float) -> None:
+    """Sign-in attempts go after the retention too, and the access log keeps
+    who did what to which conversation and when, but not the details (export
+    filters may hold words searched for in patients' messages)."""
+    with engine.begin() as conn:
+        conn.execute(db.login_attempts.delete().where(db.login_attempts.c.at < cutoff))
+        log = db.access_log.c
+        conn.execute(db.access_log.update().where(log.at < cutoff, log.detail != "").values(detail=""))
 
 
 log = logging.getLogger("console.retention")

@@ -171,3 +171,26 @@ def test_the_console_purges_by_itself(aged):
     finally:
         stop.set()
     assert set(_counts(engine, old).values()) == {0}
+
+
+def test_the_purge_forgets_old_sign_in_attempts_and_the_details_of_old_access(aged):
+    url, engine, old = aged
+    long_ago, recent = time.time() - 100 * 86400, time.time()
+    with engine.begin() as conn:
+        for at in (long_ago, recent):
+            conn.execute(
+                db.login_attempts.insert().values(username="kim", remote_addr="10.0.0.1", at=at, success=False)
+            )
+            conn.execute(
+                db.access_log.insert().values(username="kim", action="export", detail="search='my pills'", at=at)
+            )
+    retention.purge(engine, 90)
+    with engine.connect() as conn:
+        attempts = conn.execute(sa.select(db.login_attempts.c.at).where(db.login_attempts.c.username == "kim")).all()
+        log = conn.execute(
+            sa.select(db.access_log.c.at, db.access_log.c.action, db.access_log.c.detail)
+            .where(db.access_log.c.username == "kim")
+            .order_by(db.access_log.c.at)
+        ).all()
+    assert [round(a) for (a,) in attempts] == [round(recent)]
+    assert [(action, detail) for _, action, detail in log] == [("export", ""), ("export", "search='my pills'")]
