@@ -60,12 +60,10 @@ class ClinicRestInput(RestInput):
             if request.method != "POST" or not request.path.endswith("/webhook"):
                 return None
             if len(request.body or b"") > MAX_BODY_BYTES:
-                return response.json(
-                    {
-                        "error": f"The request is too large ({MAX_BODY_BYTES // 1024} KB at most). Please send a shorter message."
-                    },
-                    status=413,
+                too_large = (
+                    f"The request is too large ({MAX_BODY_BYTES // 1024} KB at most). Please send a shorter message."
                 )
+                return response.json({"error": too_large}, status=413)
             try:
                 body = json.loads(request.body)
             except (ValueError, UnicodeDecodeError):

@@ -24,6 +24,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from clinicbot import settings
+from clinicbot.channels import session_ids
 from clinicbot.channels.message_guard import check_message, sender_problem
 from clinicbot.channels.no_reply import answer_or_apologise
 
@@ -97,12 +98,25 @@ class ClinicSocketIOInput(SocketIOInput):
                 return False
             return await rasa_connect(sid, environ, auth)
 
+        # The conversation each connection was given: it may speak only there.
+        bound: dict[str, str] = {}
+        rasa_disconnect = self.sio.handlers[namespace].get("disconnect")
+
         @self.sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any = None) -> None:
             data = data if isinstance(data, dict) else {}
-            if data.get("session_id") is not None and sender_problem(data["session_id"]):
-                data = {**data, "session_id": None}  # a fresh session instead
-            await rasa_session_request(sid, data)
+            # Its own id back (a reload), the one this connection already has
+            # (the widget may ask twice), or a fresh one: never one a client made up.
+            requested = data.get("session_id")
+            session_id = requested if session_ids.is_issued(requested) else bound.get(sid) or session_ids.issue()
+            bound[sid] = session_id
+            await rasa_session_request(sid, {**data, "session_id": session_id})
+
+        @self.sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str) -> None:
+            bound.pop(sid, None)
+            if rasa_disconnect is not None:
+                await rasa_disconnect(sid)
 
         @self.sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any = None) -> None:
@@ -112,6 +126,12 @@ class ClinicSocketIOInput(SocketIOInput):
                 problem = sender_problem(data.get("session_id"))
                 if problem:
                     return await answer(sid, problem.replace("'sender'", "'session_id'"))
+                if bound.get(sid) != data["session_id"]:
+                    return await answer(
+                        sid,
+                        "This chat connection belongs to another conversation. Please reload the page to "
+                        "continue. If you need help now, call or text 988.",
+                    )
             if not isinstance(data.get("message"), str):
                 return await answer(sid, "'message' must be text.")
             verdict = check_message(data["message"])
