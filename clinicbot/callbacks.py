@@ -127,11 +127,3 @@ def purge(db: sa.engine.Engine, retention_days: int, now: float | None = None) -
             )
         )
     return gone.rowcount
-
-
-def forget_conversations(db: sa.engine.Engine, sender_ids: list[str]) -> None:
-    """With the conversations a purge deletes, their requests go too."""
-    if not sender_ids:
-        return
-    with db.begin() as connection:
-        connection.execute(requests.delete().where(requests.c.sender_id.in_(sender_ids)))
