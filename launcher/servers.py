@@ -200,6 +200,11 @@ def rasa_server(
     ]
     if origins:
         command += ["--cors", *origins]
+    # Sanic reads a body of up to 100 MB before any channel can refuse it;
+    # 2 MB is what nginx lets through too (room for socket.io's friendly
+    # "too long" reply to a 1 MB message). The action server keeps Sanic's
+    # default: Rasa sends it whole trackers.
+    env = {**env, "SANIC_REQUEST_MAX_SIZE": env.get("SANIC_REQUEST_MAX_SIZE", str(2 * 1024 * 1024))}
     return Service("Rasa server", command, f"http://127.0.0.1:{port}/", env, log)
 
 

@@ -58,6 +58,21 @@ def test_a_long_message_is_refused_politely(bot):
     assert _events(bot, "long-patient") == []  # never reached the model
 
 
+def test_a_body_past_sanics_cap_is_refused_without_being_read_and_the_server_goes_on(bot):
+    import socket
+    from urllib.parse import urlsplit
+
+    # Only the headers, announcing 3 MB: the answer comes before any of it is sent.
+    with socket.create_connection(("127.0.0.1", urlsplit(bot.url).port), timeout=30) as conn:
+        conn.sendall(
+            f"POST {client.REST_PATH} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {3 * 1024 * 1024}\r\n\r\n".encode()
+        )
+        status_line = conn.recv(200).split(b"\r\n")[0]
+    assert b" 413 " in status_line, status_line
+    assert bot.say("is ketamine addictive?", "after-huger")
+
+
 def test_a_megabyte_body_is_refused_before_it_is_read_and_the_server_goes_on(bot):
     status, reply = raw_post(bot, json.dumps({"sender": "huge-patient", "message": "ketamine " * 120_000}).encode())
     assert status == 413 and "too large" in reply["error"]
