@@ -5,6 +5,7 @@ CLINIC_CONFIG may point at another file (a second clinic, or a test)."""
 import functools
 import os
 import re
+import secrets
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,21 @@ def response_values() -> dict[str, str]:
 # Only links that start a call or a text: a typo in clinic.yml must never
 # put a web or script link under a crisis reply.
 HELP_LINK = re.compile(r"^(tel|sms):\+?[0-9]{2,15}$")
+
+
+def kept_secret(path: Path) -> str:
+    """A random secret kept in a file of its own (owner-only), made on first
+    use, so that a restart keeps it; two processes starting at once agree."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it a moment ago
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+    return path.read_text().strip()
 
 
 def phone_link(phone: str) -> str:

@@ -1,7 +1,6 @@
 """The console's settings, from environment variables only (README table)."""
 
 import os
-import secrets
 from pathlib import Path
 
 from clinicbot import settings as clinic_settings
@@ -17,14 +16,7 @@ def secret_key(generate_into: Path = SECRET_FILE) -> str:
     key = os.environ.get("CONSOLE_SECRET_KEY", "")
     if key:
         return key
-    if generate_into.exists():
-        return generate_into.read_text().strip()
-    generate_into.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(generate_into, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
-    return key
+    return clinic_settings.kept_secret(generate_into)
 
 
 def secure_cookies() -> bool:

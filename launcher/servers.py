@@ -6,7 +6,6 @@ so both start things the same way."""
 import ctypes
 import glob
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -75,20 +74,6 @@ LOCK_STORE_DEFAULTS = {
 }
 
 
-def chat_session_secret(path: Path = PROJECT_ROOT / "var" / "chat_session_secret") -> str:
-    """A random secret kept in var/ (owner-only), made on first use."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another launcher made it a moment ago
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32) + "\n")
-    return path.read_text().strip()
-
-
 def default_env(action_port: int = 5055, db_path: Path | None = None) -> dict[str, str]:
     """Environment for both servers; values already set by the caller win."""
     env = dict(os.environ)
@@ -101,7 +86,7 @@ def default_env(action_port: int = 5055, db_path: Path | None = None) -> dict[st
     # One secret for every Rasa server, so each accepts the chat ids the
     # others issued (clinicbot/channels/session_ids.py).
     if not env.get(session_ids.SECRET_ENV):
-        env[session_ids.SECRET_ENV] = chat_session_secret()
+        env[session_ids.SECRET_ENV] = settings.kept_secret(PROJECT_ROOT / "var" / "chat_session_secret")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     # Quieter TensorFlow start-up; nothing is downloaded at run time.
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -113,11 +113,4 @@ class TcpProxy:
                 pass
             self._server.close()
             self._server = None
-        with self._lock:
-            sockets, self._sockets = self._sockets, []
-        for s in sockets:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
+        self._drop_all()

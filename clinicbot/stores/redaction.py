@@ -88,20 +88,13 @@ _RULES: list[tuple[Pattern[str], str]] = [
     (re.compile(rf"(?<![\w])\d(?:[\s.{_DASH}]?\d){{6,}}\b"), "[number]"),
     # A name the patient gives: "my name is Maria Lopez", "call me Sam", "signed, Jo".
     (
-        re.compile(rf"(?:\b(?i:my name is|my name's|name\s*:|call me|i'm called|signed,?|regards,?)\s+){_NAME}\b"),
-        "",
+        re.compile(rf"(\b(?i:my name is|my name's|name\s*:|call me|i'm called|signed,?|regards,?)\s+){_NAME}\b"),
+        r"\1[name]",
     ),
 ]
 
 
-def _name(match: re.Match) -> str:
-    """Keep the words that introduce the name: "my name is [name]"."""
-    text = match.group(0)
-    lead = re.match(r"(?i:my name is|my name's|name\s*:|call me|i'm called|signed,?|regards,?)\s+", text)
-    return (lead.group(0) if lead else "") + "[name]"
-
-
 def redact(text: str) -> str:
     for pattern, placeholder in _RULES:
-        text = pattern.sub(placeholder or _name, text)
+        text = pattern.sub(placeholder, text)
     return text

@@ -7,6 +7,8 @@ import io
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,22 +66,34 @@ def console_server(console_db_url, tmp_path):
         service.stop()
 
 
-@pytest.fixture
-def browser_page():
+@contextmanager
+def chromium_page(**context_options) -> Iterator:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing (Debian package chromium; `make browser` installs it).")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, **context_options)
         context.set_default_timeout(20_000)
-        page = context.new_page()
         try:
-            yield page
+            yield context.new_page()
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def browser_page():
+    with chromium_page(accept_downloads=True) as page:
+        yield page
+
+
+@pytest.fixture
+def scan_page():
+    """A page whose context lets axe-core in past the console's CSP."""
+    with chromium_page(bypass_csp=True) as page:
+        yield page
 
 
 def test_review_a_crisis_in_the_browser(console_server, browser_page, recorded, backend):
@@ -140,24 +154,6 @@ def test_review_a_crisis_in_the_browser(console_server, browser_page, recorded, 
     page.screenshot(path=str(RESULTS / f"{backend}-4-dashboard.png"), full_page=True)
 
     assert all(url.startswith(base) for url in requested), [u for u in requested if not u.startswith(base)]
-
-
-@pytest.fixture
-def scan_page():
-    """A page whose context lets axe-core in past the console's CSP."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing (Debian package chromium; `make browser` installs it).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
-        context.set_default_timeout(20_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
 
 
 def test_every_console_page_has_no_wcag_violations(console_server, console_db_url, scan_page, recorded):
