@@ -1,12 +1,21 @@
 """`python -m console <command>`: the console's operations in a terminal.
 
-serve         run the web console (waitress) on 127.0.0.1:8081
-create-user   add a staff account (the password is asked for, never an argument)
-list          conversations, newest first, with the same filters as the page
-show          one transcript (recorded in the access log)
-export        conversations as CSV or JSON Lines
-inbox-export  corrected training examples as a Rasa NLU YAML file
-purge         delete conversations older than the retention period"""
+serve            run the web console (waitress) on 127.0.0.1:8081
+create-user      add a staff account, --role reviewer (default) or admin
+                 (the password is asked for, never an argument)
+list-users       accounts with their role, disabled or not, second factor on/off
+set-role         make an account a reviewer or an admin
+disable-user     refuse an account's sign-ins and end its sessions
+enable-user      let a disabled account sign in again
+reset-password   give an account a new password and end its sessions
+revoke-sessions  sign a user out everywhere
+enable-totp      give an account a second factor (prints the secret once)
+disable-totp     remove an account's second factor
+list             conversations, newest first, with the same filters as the page
+show             one transcript (recorded in the access log)
+export           conversations as CSV or JSON Lines
+inbox-export     corrected training examples as a Rasa NLU YAML file
+purge            delete conversations older than the retention period"""
 
 import argparse
 import getpass
@@ -15,7 +24,7 @@ import os
 import sys
 import time
 
-from console import alerts, auth, db, exports, index, queries, retention
+from console import accounts, alerts, db, exports, index, queries, retention, sessions
 from console import settings as console_settings
 from console.index import FLAGS
 
@@ -86,21 +95,120 @@ def cmd_serve(args, engine) -> int:
     return 0
 
 
-def cmd_create_user(args, engine) -> int:
+def _read_password(args) -> str | None:
+    """From standard input (--password-stdin) or asked twice; None if the two differ."""
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != password:
-            print("The passwords differ.", file=sys.stderr)
-            return 1
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != password:
+        print("The passwords differ.", file=sys.stderr)
+        return None
+    return password
+
+
+def _account_change(engine, action: str, change) -> int:
+    """Runs one change to an account, prints its outcome or the reason it was
+    refused, and writes it to the access log with who ran it."""
     try:
-        auth.create_user(engine, args.username, password)
-    except auth.AccountError as error:
+        said = change()
+    except accounts.AccountError as error:
         print(error, file=sys.stderr)
         return 1
-    print(f"Created {args.username}.")
+    _log_access(engine, action, detail=said.splitlines()[0])
+    print(said)
     return 0
+
+
+def cmd_create_user(args, engine) -> int:
+    password = _read_password(args)
+    if password is None:
+        return 1
+
+    def create() -> str:
+        accounts.create_user(engine, args.username, password, role=args.role)
+        return f"Created {args.username} ({args.role})."
+
+    return _account_change(engine, "create-user", create)
+
+
+def cmd_list_users(args, engine) -> int:
+    with engine.connect() as conn:
+        found = accounts.list_users(conn)
+    print(f"{len(found)} account(s)")
+    for user in found:
+        state = "DISABLED" if user.disabled else "active"
+        print(
+            f"{user.username}  role={user.role}  {state}  totp={'on' if user.totp else 'off'}  "
+            f"created {queries.iso(user.created_at)}"
+        )
+    return 0
+
+
+def cmd_set_role(args, engine) -> int:
+    def change() -> str:
+        accounts.set_role(engine, args.username, args.role)
+        return f"{args.username} is now {args.role}."
+
+    return _account_change(engine, "set-role", change)
+
+
+def cmd_disable_user(args, engine) -> int:
+    def change() -> str:
+        ended = accounts.disable(engine, args.username)
+        return f"Disabled {args.username}; {ended} session(s) ended."
+
+    return _account_change(engine, "disable-user", change)
+
+
+def cmd_enable_user(args, engine) -> int:
+    def change() -> str:
+        accounts.enable(engine, args.username)
+        return f"Enabled {args.username}."
+
+    return _account_change(engine, "enable-user", change)
+
+
+def cmd_reset_password(args, engine) -> int:
+    password = _read_password(args)
+    if password is None:
+        return 1
+
+    def change() -> str:
+        ended = accounts.reset_password(engine, args.username, password)
+        return f"New password for {args.username}; {ended} session(s) ended."
+
+    return _account_change(engine, "reset-password", change)
+
+
+def cmd_revoke_sessions(args, engine) -> int:
+    def change() -> str:
+        with engine.connect() as conn:
+            if args.username not in {u.username for u in accounts.list_users(conn)}:
+                raise accounts.AccountError(f"No user {args.username!r}.")
+        return f"Ended {sessions.revoke_all(engine, args.username)} session(s) of {args.username}."
+
+    return _account_change(engine, "revoke-sessions", change)
+
+
+def cmd_enable_totp(args, engine) -> int:
+    def change() -> str:
+        uri = accounts.enable_totp(engine, args.username, replace=args.replace)
+        secret = uri.split("secret=")[1].split("&")[0]
+        return (
+            f"Second factor on for {args.username}. Shown only now: add it to an authenticator app\n"
+            f"  by this link (or a QR code of it): {uri}\n"
+            f"  or by typing the secret: {secret}"
+        )
+
+    return _account_change(engine, "enable-totp", change)
+
+
+def cmd_disable_totp(args, engine) -> int:
+    def change() -> str:
+        accounts.disable_totp(engine, args.username)
+        return f"Second factor off for {args.username}."
+
+    return _account_change(engine, "disable-totp", change)
 
 
 def cmd_list(args, engine) -> int:
@@ -189,8 +297,36 @@ def parser() -> argparse.ArgumentParser:
 
     user = commands.add_parser("create-user", help="add a staff account")
     user.add_argument("username")
+    user.add_argument("--role", choices=accounts.ROLES, default=accounts.REVIEWER)
     user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     user.set_defaults(run=cmd_create_user)
+
+    commands.add_parser("list-users", help="list staff accounts").set_defaults(run=cmd_list_users)
+
+    role = commands.add_parser("set-role", help="change an account's role")
+    role.add_argument("username")
+    role.add_argument("role", choices=accounts.ROLES)
+    role.set_defaults(run=cmd_set_role)
+
+    reset = commands.add_parser("reset-password", help="set a new password and end the account's sessions")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    reset.set_defaults(run=cmd_reset_password)
+
+    totp = commands.add_parser("enable-totp", help="give an account a second factor")
+    totp.add_argument("username")
+    totp.add_argument("--replace", action="store_true", help="replace an existing one (a lost phone)")
+    totp.set_defaults(run=cmd_enable_totp)
+
+    for name, run, what in (
+        ("disable-user", cmd_disable_user, "refuse an account's sign-ins and end its sessions"),
+        ("enable-user", cmd_enable_user, "let a disabled account sign in again"),
+        ("revoke-sessions", cmd_revoke_sessions, "sign a user out everywhere"),
+        ("disable-totp", cmd_disable_totp, "remove an account's second factor"),
+    ):
+        one = commands.add_parser(name, help=what)
+        one.add_argument("username")
+        one.set_defaults(run=run)
 
     listing = commands.add_parser("list", help="list conversations")
     _add_filters(listing)

@@ -40,6 +40,24 @@ users = sa.Table(
     sa.Column("username", sa.String(80), nullable=False, unique=True),
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+    # Added after the first release; migrate_users() adds them to older databases.
+    sa.Column("role", sa.String(20), nullable=False, server_default="reviewer"),  # reviewer | admin
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("totp_secret", sa.String(64)),  # base32; NULL = no second factor
+    sa.Column("totp_last_step", sa.Integer),  # the last code's time step: a code works once
+)
+
+# Signed-in staff. The cookie holds a random token; only its SHA-256 is kept
+# here, so a copy of the database cannot sign anyone in.
+sessions = sa.Table(
+    "console_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("username", sa.String(80), nullable=False, index=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_seen", sa.Float, nullable=False),
+    sa.Column("revoked_at", sa.Float),
 )
 
 login_attempts = sa.Table(
@@ -186,8 +204,36 @@ def make_engine(url: str = "") -> sa.engine.Engine:
     else:
         engine = sa.create_engine(url, future=True, pool_pre_ping=True)
     metadata.create_all(engine)
+    migrate_users(engine)
     callbacks.metadata.create_all(engine)  # the action server writes it; the console lists it
     return engine
+
+
+# Columns console_users gained after databases were already in use. Accounts
+# made before roles existed could do everything, so they become admins: no
+# clinic is left without someone who can export or manage accounts. New
+# accounts get their role explicitly (default reviewer).
+_USER_COLUMNS_ADDED = {
+    "role": "VARCHAR(20) NOT NULL DEFAULT 'admin'",
+    "disabled": "BOOLEAN NOT NULL DEFAULT FALSE",
+    "totp_secret": "VARCHAR(64)",
+    "totp_last_step": "INTEGER",
+}
+
+
+def migrate_users(engine: sa.engine.Engine) -> None:
+    have = {c["name"] for c in sa.inspect(engine).get_columns(users.name)}
+    for name, ddl in _USER_COLUMNS_ADDED.items():
+        if name in have:
+            continue
+        try:
+            with engine.begin() as conn:
+                # Names and types are the constants above, never input.
+                conn.execute(sa.text(f"ALTER TABLE {users.name} ADD COLUMN {name} {ddl}"))
+        except sa.exc.DBAPIError:
+            # Another console process added it first.
+            if name not in {c["name"] for c in sa.inspect(engine).get_columns(users.name)}:
+                raise
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

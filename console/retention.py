@@ -3,8 +3,9 @@ the limit go, from Rasa's events table, the console's own tables and the
 callback requests,
 in one transaction so nothing is left half-deleted. Only events older than
 the cutoff are deleted, so a message that arrives while the purge runs is
-kept, with its conversation. The console's server runs it daily by itself
-(`run_daily`); `make purge` runs it now."""
+kept, with its conversation. Expired and revoked sign-in sessions go too.
+The console's server runs it daily by itself (`run_daily`); `make purge`
+runs it now."""
 
 import logging
 import threading
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from clinicbot import callbacks, settings
-from console import db, index
+from console import db, index, sessions
+from console import settings as console_settings
 
 
 @dataclass
@@ -46,6 +48,8 @@ def purge(
     days = settings.retention_days() if days is None else days
     if days < 1:
         raise ValueError("Keep conversations for at least one day.")
+    if not dry_run:
+        forget_expired_sessions(engine, now)
     if not db.has_events_table(engine):
         return PurgePlan(days, 0.0, [], 0)
     index.sync(engine)  # so the console's rows for these conversations exist to delete
@@ -78,6 +82,14 @@ def forget_old_activity(engine: sa.engine.Engine, cutoff: float) -> None:
         conn.execute(db.login_attempts.delete().where(db.login_attempts.c.at < cutoff))
         log = db.access_log.c
         conn.execute(db.access_log.update().where(log.at < cutoff, log.detail != "").values(detail=""))
+
+
+def forget_expired_sessions(engine: sa.engine.Engine, now: float | None = None) -> int:
+    """Sessions past their idle timeout or lifetime, or revoked, sign nobody
+    in any more: they go at once, not after the retention period."""
+    return sessions.delete_expired(
+        engine, console_settings.idle_timeout_seconds(), console_settings.session_lifetime_seconds(), now
+    )
 
 
 log = logging.getLogger("console.retention")

@@ -1,4 +1,6 @@
-"""The console's settings, from environment variables only (README table)."""
+"""The console's settings: where it listens and its secrets from environment
+variables (README table); how sign-in behaves from clinic.yml's
+staff_console section."""
 
 import os
 from pathlib import Path
@@ -35,3 +37,22 @@ def port() -> int:
 def domain_intents() -> list:
     """The intents staff can pick in the training inbox: the assistant's own."""
     return sorted(n for n in clinic_settings.domain_intents() if n not in ("give_feedback", "nlu_fallback"))
+
+
+def _staff_console() -> dict:
+    return clinic_settings.load().get("staff_console", {}) or {}
+
+
+def idle_timeout_seconds() -> float:
+    """A session unused this long is over (staff_console.idle_timeout_minutes, 15)."""
+    return float(_staff_console().get("idle_timeout_minutes", 15)) * 60
+
+
+def session_lifetime_seconds() -> float:
+    """However busy, a session ends this long after sign-in (staff_console.session_hours, 12)."""
+    return float(_staff_console().get("session_hours", 12)) * 3600
+
+
+def require_totp() -> bool:
+    """staff_console.require_totp: refuse sign-in to accounts without a second factor."""
+    return bool(_staff_console().get("require_totp", False))

@@ -7,8 +7,8 @@ import time
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from console import auth, db, followup, queries
-from console.views.common import engine, page_number, record_access
+from console import accounts, db, followup, queries
+from console.views.common import engine, forbidden, is_admin, page_number, record_access
 
 bp = Blueprint("conversations", __name__)
 TAG_MAX = 40
@@ -43,7 +43,7 @@ def transcript():
             abort(404)
         turns = queries.transcript(conn, sender_id)
         notes = queries.notes_for(conn, sender_id)
-        staff = auth.usernames(conn)
+        staff = accounts.usernames(conn)
     record_access("view", sender_id)
     return render_template(
         "transcript.html", title="Conversation", item=item, turns=turns, notes=notes, staff=staff, now=time.time()
@@ -63,6 +63,8 @@ def _conversation_form() -> str:
 def review():
     sender_id = _conversation_form()
     reviewed = request.form.get("reviewed") == "1"
+    if not reviewed and not is_admin():
+        return forbidden()  # a reviewed crisis stays reviewed unless an admin says otherwise
     with engine().begin() as conn:
         conn.execute(db.reviews.delete().where(db.reviews.c.sender_id == sender_id))
         if reviewed:
@@ -114,7 +116,7 @@ def assign():
     sender_id = _conversation_form()
     who = request.form.get("assignee", "")
     with engine().begin() as conn:
-        if who and who not in auth.usernames(conn):
+        if who and who not in accounts.usernames(conn):
             abort(400)
         followup.assign(conn, sender_id, who or None)
     record_access("assign", sender_id, detail=who or "nobody")

@@ -5,12 +5,13 @@ import datetime as dt
 from flask import Blueprint, render_template, request
 
 from console import exports, queries
-from console.views.common import download, engine, record_access
+from console.views.common import admin_only, download, engine, record_access
 
 bp = Blueprint("exports", __name__)
 
 
 @bp.route("/export")
+@admin_only
 def index():
     filters = queries.Filters.from_args(request.args)
     fmt = request.args.get("format", "")

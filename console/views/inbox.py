@@ -7,7 +7,7 @@ import time
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from console import db, exports, queries
-from console.views.common import domain_intents, download, engine, page_number, record_access
+from console.views.common import admin_only, domain_intents, download, engine, page_number, record_access
 
 bp = Blueprint("inbox", __name__)
 
@@ -59,6 +59,7 @@ def correct():
 
 
 @bp.route("/inbox/export.yml")
+@admin_only
 def export():
     with engine().connect() as conn:
         text = exports.to_nlu_yaml(queries.corrected_examples(conn))

@@ -20,11 +20,12 @@ import pytest
 import sqlalchemy as sa
 
 from clinicbot.settings import PROJECT_ROOT
-from console import auth, db, index
+from console import accounts, db, index
 from console.web import create_app
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
-USER, PASSWORD = "nurse.kim", "correct horse battery staple"
+USER, PASSWORD = "nurse.kim", "correct horse battery staple"  # an admin
+REVIEWER = "dr.lee"  # same password, role reviewer
 SECRET = "test-secret-" + "k" * 40
 
 # Messages the tests look for. Each conversation gets a unique sender id.
@@ -167,7 +168,8 @@ def db_url(clone, backend) -> str:
 @pytest.fixture(scope="session")
 def engine(db_url):
     engine = db.make_engine(db_url)
-    auth.create_user(engine, USER, PASSWORD)
+    accounts.create_user(engine, USER, PASSWORD, role=accounts.ADMIN)
+    accounts.create_user(engine, REVIEWER, PASSWORD)
     index.sync(engine)
     yield engine
     engine.dispose()
@@ -196,7 +198,16 @@ def login(client, username: str = USER, password: str = PASSWORD, **extra):
 
 @pytest.fixture
 def staff(client):
-    """A test client with a signed-in staff member."""
+    """A test client with a signed-in admin."""
     response = login(client)
+    assert response.status_code == 302, response.text
+    return client
+
+
+@pytest.fixture
+def reviewer(app):
+    """A test client with a signed-in reviewer."""
+    client = app.test_client()
+    response = login(client, username=REVIEWER)
     assert response.status_code == 302, response.text
     return client

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from clinicbot.settings import PROJECT_ROOT
-from console import auth, db
+from console import accounts, db
 from launcher import servers
 from tests.console.conftest import PASSWORD, USER
 
@@ -43,7 +43,7 @@ def console_server(console_db_url, tmp_path):
     on a free port, over a database of its own."""
     url = console_db_url
     engine = db.make_engine(url)
-    auth.create_user(engine, USER, PASSWORD)
+    accounts.create_user(engine, USER, PASSWORD, role=accounts.ADMIN)
     engine.dispose()
     port = servers.free_port()
     env = {

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from console import auth, db
+from console import accounts, auth, db
 from console.web import PUBLIC_ENDPOINTS
 from tests.console.conftest import PASSWORD, USER, csrf_token, login
 
@@ -28,11 +28,13 @@ def test_static_files_hold_no_patient_data(client):
     assert client.get("/static/../db.py").status_code == 404
 
 
-def test_login_cookie_is_httponly_and_samesite(client):
+def test_login_cookies_are_httponly_and_samesite(client):
     response = login(client)
     assert response.status_code == 302
-    cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(cookie.startswith("console_session=") for cookie in cookies)
+    for cookie in cookies:
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie, cookie
 
 
 def test_login_without_csrf_token_is_refused(client):
@@ -57,7 +59,7 @@ def test_wrong_password_is_refused_logged_and_slowed(client, engine):
     before = auth.delay_for(0)
     response = login(client, password="not the password")
     assert response.status_code == 401
-    assert "Wrong user name or password" in response.text
+    assert "Wrong user name, password or code" in response.text
     with engine.connect() as conn:
         row = conn.execute(sa.select(db.login_attempts).where(db.login_attempts.c.remote_addr == "10.0.0.7")).first()
     assert row.username == USER and row.success is False
@@ -68,7 +70,7 @@ def test_repeated_failures_lock_the_account(client, engine, monkeypatch):
     monkeypatch.setattr(auth, "delay_for", lambda failures: 0.0)  # the lock, not the wait, is tested here
     client.environ_base["REMOTE_ADDR"] = "10.0.0.9"
     name = "locked.user"
-    auth.create_user(engine, name, PASSWORD)
+    accounts.create_user(engine, name, PASSWORD)
     for _ in range(auth.LOCK_AFTER):
         assert login(client, username=name, password="guess").status_code == 401
     response = login(client, username=name, password=PASSWORD)
