@@ -5,8 +5,10 @@
                                    └─ lock store:    Redis (LOCK_STORE_*)
     staff console :8091 (localhost only, never behind nginx) ──> same PostgreSQL
 
-Ports and services come from environment variables (README, "Scaling out").
-The tests in tests/cluster start the same `Cluster` on free ports."""
+All of them run under supervisord (launcher/supervisor.py), which starts
+again any that dies; nginx skips a dead Rasa server meanwhile. Ports and
+services come from environment variables (README, "Scaling out"). The tests
+in tests/cluster start the same `Cluster` on free ports."""
 
 import os
 import shutil
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from clinicbot.settings import PROJECT_ROOT
 from launcher import servers
+from launcher.supervisor import SupervisedService, Supervisor
 
 NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
 DEFAULT_DB_URL = "postgresql://postgres@127.0.0.1:5432/clinicbot"
@@ -134,34 +137,50 @@ class Cluster:
         self.env, self.var_dir, self.nginx_port = env, var_dir, nginx_port
         self.rasa_ports, self.action_port, self.console_port = rasa_ports, action_port, console_port
         logs = var_dir / "logs"
-        self.actions = servers.action_server(action_port, env, logs / "actions.log")
         # tracker_urls lets one server reach the same database another way (the tests use a proxy).
         urls = tracker_urls or [env["TRACKER_DB_URL"]] * len(rasa_ports)
-        self.rasa = [
-            servers.rasa_server(port, {**env, "TRACKER_DB_URL": url}, logs / f"rasa-{port}.log", model=model)
-            for port, url in zip(rasa_ports, urls)
-        ]
-        self.nginx = nginx_service(var_dir / "nginx", nginx_port, rasa_ports, env)
-        self.console = servers.console_service(console_port, env, logs / "console.log") if console_port else None
+        programs = {"actions": servers.action_server(action_port, env, logs / "actions.log")}
+        for port, url in zip(rasa_ports, urls):
+            programs[f"rasa-{port}"] = servers.rasa_server(
+                port, {**env, "TRACKER_DB_URL": url}, logs / f"rasa-{port}.log", model=model
+            )
+        if console_port:
+            programs["console"] = servers.console_service(console_port, env, logs / "console.log")
+        # Waited for last: its ready URL goes through to Rasa.
+        programs["nginx"] = nginx_service(var_dir / "nginx", nginx_port, rasa_ports, env)
+        # supervisord runs them all and starts again any that dies.
+        self.supervisor = Supervisor(var_dir, env, programs)
+        supervised = self.supervisor.services
+        self.actions = supervised["actions"]
+        self.rasa = [supervised[f"rasa-{port}"] for port in rasa_ports]
+        self.console = supervised.get("console")
+        self.nginx = supervised["nginx"]
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.nginx_port}"
 
-    def services(self) -> list[servers.Service]:
-        return [self.actions, *self.rasa, self.nginx] + ([self.console] if self.console else [])
+    def services(self) -> list[SupervisedService]:
+        return list(self.supervisor.services.values())
 
     def start(self, report=lambda line: None) -> "Cluster":
         ensure_database(self.env["TRACKER_DB_URL"])
         check_redis(self.env)
-        # nginx's ready URL goes through to Rasa, so it starts last.
-        servers.start_all([self.actions, *self.rasa] + ([self.console] if self.console else []), report)
-        servers.start_all([self.nginx], report)
+        self.supervisor.start(report)
         return self
 
     def stop(self) -> None:
-        for service in reversed(self.services()):
-            service.stop()
+        self.supervisor.stop()
+
+    def impact(self, service: SupervisedService) -> str:
+        """What a server's death means for patients, for the terminal."""
+        if service in self.rasa:
+            return "nginx sends patients to the other Rasa servers meanwhile."
+        if service is self.actions:
+            return "Meanwhile follow-up questions get an apology; the FAQs are answered."
+        if service is self.nginx:
+            return "Patients cannot reach the assistant until it is back."
+        return "Staff cannot use the console until it is back."
 
 
 def cluster_env() -> dict[str, str]:
@@ -179,7 +198,7 @@ def main() -> int:
     rasa_ports = [int(p) for p in os.environ.get("CLUSTER_RASA_PORTS", "5011,5012").split(",")]
     cluster = Cluster(
         env,
-        PROJECT_ROOT / "var" / "cluster",
+        Path(os.environ.get("CLUSTER_VAR_DIR") or PROJECT_ROOT / "var" / "cluster"),
         int(os.environ.get("CLUSTER_PORT", 5080)),
         rasa_ports,
         int(os.environ.get("CLUSTER_ACTION_PORT", 5065)),
@@ -201,10 +220,14 @@ def main() -> int:
             "Press Ctrl-C to stop."
         )
 
+    def say(line: str) -> None:
+        print(line, flush=True)
+
     return servers.supervise(
-        start=lambda: cluster.start(report=lambda line: print(line, flush=True)).services(),
+        start=lambda: cluster.start(report=say),
         stop=cluster.stop,
         banner=banner,
+        watch=lambda: cluster.supervisor.watch(say, cluster.impact),
     )
 
 

@@ -1,4 +1,6 @@
 """`make run`: start the whole product on localhost and stop it on Ctrl-C.
+supervisord (launcher/supervisor.py) runs the servers and starts again any
+that dies; the terminal says which one stopped and what that means.
 
 The ports are the documented ones unless RASA_PORT, ACTION_PORT,
 CONSOLE_PORT or WEB_PORT say otherwise (the launcher's own test uses free
@@ -9,6 +11,7 @@ import sys
 
 from clinicbot.settings import PROJECT_ROOT
 from launcher import servers
+from launcher.supervisor import Supervisor
 
 LOGS = PROJECT_ROOT / "var" / "log"
 
@@ -21,6 +24,18 @@ The assistant is running.
     curl -s localhost:{rasa}/webhooks/rest/webhook -d '{{"sender": "me", "message": "hi"}}'
   Or in a terminal:                make shell
 Press Ctrl-C to stop."""
+
+
+# A server that dies is started again by supervisord (as in `make run-cluster`),
+# and the terminal says what that means until it is back: with one Rasa
+# server, a crash is a short outage rather than a long one that lasts until
+# someone notices the terminal.
+IMPACT = {
+    "rasa": "Until it is back, the assistant is DOWN: patients get no answer.",
+    "actions": "Until it is back, follow-up questions get an apology; the FAQs are answered.",
+    "console": "Until it is back, staff cannot use the console; patients are answered.",
+    "web": "Until it is back, the demo page does not load; the assistant answers over REST.",
+}
 
 
 def port(name: str, default: int) -> int:
@@ -36,21 +51,27 @@ def main() -> int:
         "web": port("WEB_PORT", 8080),
     }
     env = servers.default_env(action_port=ports["actions"])
-    services = [
-        servers.action_server(ports["actions"], env, LOGS / "actions.log"),
-        servers.rasa_server(ports["rasa"], env, LOGS / "rasa.log"),
-        servers.console_service(ports["console"], env, LOGS / "console.log"),
-        servers.web_page_service(ports["web"], f"http://127.0.0.1:{ports['rasa']}", env, LOGS / "web.log"),
-    ]
+    group = Supervisor(
+        # One per Rasa port: the launcher's own test may run beside a `make run`.
+        PROJECT_ROOT / "var" / "supervisord" / str(ports["rasa"]),
+        env,
+        {
+            "actions": servers.action_server(ports["actions"], env, LOGS / "actions.log"),
+            "rasa": servers.rasa_server(ports["rasa"], env, LOGS / "rasa.log"),
+            "console": servers.console_service(ports["console"], env, LOGS / "console.log"),
+            "web": servers.web_page_service(ports["web"], f"http://127.0.0.1:{ports['rasa']}", env, LOGS / "web.log"),
+        },
+        log_dir=LOGS,
+    )
 
-    def stop() -> None:
-        for service in reversed(services):
-            service.stop()
+    def say(line: str) -> None:
+        print(line, flush=True)
 
     return servers.supervise(
-        start=lambda: servers.start_all(services, report=lambda line: print(line, flush=True)),
-        stop=stop,
+        start=lambda: group.start(report=say),
+        stop=group.stop,
         banner=lambda: BANNER.format(**ports),
+        watch=lambda: group.watch(say, lambda service: IMPACT[service.program]),
     )
 
 

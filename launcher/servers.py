@@ -22,7 +22,7 @@ VENV_BIN = Path(sys.executable).parent
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def _die_with_parent(parent: int):
+def die_with_parent(parent: int):
     """A child's pre-exec hook: Linux sends it SIGTERM when the launcher dies,
     however it dies (SIGKILL included), so no server outlives it and holds
     its port. The setting survives exec."""
@@ -98,6 +98,34 @@ def default_env(action_port: int = 5055, db_path: Path | None = None) -> dict[st
     return env
 
 
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def wait_until_ready(name: str, url: str, exited, tail, timeout: float) -> float:
+    """Seconds until `url` answered; raises with tail() once exited() gives a reason to stop waiting."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        reason = exited()
+        if reason:
+            raise RuntimeError(f"{name}: {reason}:\n{tail()}")
+        if answers(url):
+            return time.monotonic() - started
+        time.sleep(0.3)
+    raise TimeoutError(f"{name} not ready after {timeout:.0f}s:\n{tail()}")
+
+
+def log_tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
 class Service:
     """One child process with a URL that answers once it is ready."""
 
@@ -117,28 +145,21 @@ class Service:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent(os.getpid()),
+            preexec_fn=die_with_parent(os.getpid()),
         )
         return self
 
+    def exited(self) -> str | None:
+        if self.process and self.process.poll() is not None:
+            return f"it exited with {self.process.returncode}"
+        return None
+
     def wait_ready(self, timeout: float = 180.0) -> float:
         """Seconds until the service answered; raises with the log tail if it died."""
-        started = time.monotonic()
-        while time.monotonic() - started < timeout:
-            if self.process and self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.ready_url, timeout=2):
-                    return time.monotonic() - started
-            except OSError:
-                time.sleep(0.3)
-        raise TimeoutError(f"{self.name} not ready after {timeout:.0f}s:\n{self.log_tail()}")
+        return wait_until_ready(self.name, self.ready_url, self.exited, self.log_tail, timeout)
 
     def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return log_tail(self.log_path, lines)
 
     def stop(self, timeout: float = 15.0) -> None:
         if not self.process or self.process.poll() is not None:
@@ -222,10 +243,11 @@ def start_all(group: list[Service], report=lambda line: None) -> list[Service]:
     return group
 
 
-def supervise(start, stop, banner) -> int:
-    """`make run` and `make run-cluster`: start(), print banner(), and keep
-    watching until Ctrl-C, SIGTERM or a service dying; always stop() once.
-    Returns the exit code."""
+def supervise(start, stop, banner, watch) -> int:
+    """`make run` and `make run-cluster`: start(), print banner(), then call
+    watch() every second (it reports servers that died and came back) until
+    Ctrl-C, SIGTERM or watch() returning False (the supervisor itself is
+    gone); always stop() once. Returns the exit code."""
     stopped: list[bool] = []
 
     def stop_once(*_):
@@ -237,13 +259,10 @@ def supervise(start, stop, banner) -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: (stop_once(), sys.exit(0)))
     try:
-        services = start()
+        start()
         print(banner(), flush=True)
-        while all(s.process.poll() is None for s in services):
+        while watch():
             time.sleep(1)
-        for service in services:
-            if service.process.poll() is not None:
-                print(f"{service.name} stopped unexpectedly:\n{service.log_tail()}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0

@@ -1,6 +1,7 @@
 """The launcher as a supervisor meets it: `make run` (launcher.run) killed
-with SIGKILL leaves no server behind holding a port, and `make train` of an
-unchanged project trains nothing."""
+with SIGKILL leaves no server behind holding a port; a server that crashes
+is started again and the terminal says what that means meanwhile; and
+`make train` of an unchanged project trains nothing."""
 
 import os
 import signal
@@ -8,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import xmlrpc.client
 
 import pytest
 
@@ -41,10 +43,7 @@ def wait_for_line(process: subprocess.Popen, text: str, timeout: float) -> list[
     pytest.fail(f"the launcher never printed {text!r}; it printed:\n" + "\n".join(seen))
 
 
-@pytest.mark.parametrize(
-    "signals", [[signal.SIGKILL], [signal.SIGTERM, signal.SIGKILL]], ids=["kill", "term-then-kill"]
-)
-def test_no_server_outlives_a_killed_launcher(tmp_path, signals):
+def start_launcher(tmp_path) -> tuple[subprocess.Popen, dict[str, int]]:
     ports = {name: servers.free_port() for name in ("RASA_PORT", "ACTION_PORT", "CONSOLE_PORT", "WEB_PORT")}
     env = {
         **os.environ,
@@ -60,6 +59,42 @@ def test_no_server_outlives_a_killed_launcher(tmp_path, signals):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    return launcher, ports
+
+
+def test_a_crashed_server_is_started_again_and_the_terminal_says_so(tmp_path):
+    launcher, ports = start_launcher(tmp_path)
+    try:
+        wait_for_line(launcher, "The assistant is running.", timeout=300)
+        # The launcher's supervisord, on its owner-only socket (launcher/supervisor.py).
+        from supervisor.xmlrpc import SupervisorTransport
+
+        sock = PROJECT_ROOT / "var" / "supervisord" / str(ports["RASA_PORT"]) / "supervisord.sock"
+        rpc = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=SupervisorTransport(None, None, f"unix://{sock}"))
+        pid = rpc.supervisor.getProcessInfo("rasa")["pid"]
+        os.killpg(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        said = wait_for_line(launcher, "is back after", timeout=120)
+        back = time.monotonic() - killed
+        stopped = [line for line in said if "Rasa server stopped unexpectedly" in line]
+        assert stopped and "the assistant is DOWN" in stopped[0], said
+        assert said[-1].startswith("Rasa server is back after"), said
+        assert servers.answers(f"http://127.0.0.1:{ports['RASA_PORT']}/")
+        assert rpc.supervisor.getProcessInfo("rasa")["pid"] != pid
+        print(f"\nmake run: the killed Rasa server answered again after {back:.1f}s")
+        launcher.send_signal(signal.SIGINT)  # Ctrl-C
+        assert launcher.wait(timeout=60) == 0
+        assert all(port_is_free(port) for port in ports.values())
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+
+
+@pytest.mark.parametrize(
+    "signals", [[signal.SIGKILL], [signal.SIGTERM, signal.SIGKILL]], ids=["kill", "term-then-kill"]
+)
+def test_no_server_outlives_a_killed_launcher(tmp_path, signals):
+    launcher, ports = start_launcher(tmp_path)
     try:
         wait_for_line(launcher, "The assistant is running.", timeout=300)
         assert not any(port_is_free(port) for port in ports.values()), "every server should hold its port"
