@@ -1,7 +1,9 @@
 """Simulated patients for Locust (runs in .venv-bench, started by bench/load.py).
 
 Each simulated patient holds one conversation from tests/stories (the user
-turns, in order, under a fresh sender id), then starts another. The pause
+turns, in order, in a conversation of its own: the first message goes without
+a sender and the rest under the id the replies carry, as the widget's
+patients get theirs), then starts another. The pause
 between messages comes from BENCH_THINK="min,max" seconds: "0,0" for the
 capacity shape, a few seconds for realistic patients.
 
@@ -10,7 +12,6 @@ Environment: BENCH_CONVERSATIONS (a JSON list of lists of messages)."""
 import json
 import os
 import random
-import uuid
 
 from locust import between, constant, task
 from locust.contrib.fasthttp import FastHttpUser
@@ -27,16 +28,18 @@ class Patient(FastHttpUser):
 
     @task
     def converse(self) -> None:
-        sender = f"bench-{uuid.uuid4().hex[:16]}"
+        sender = None
         for i, text in enumerate(random.choice(CONVERSATIONS)):
             if i:
                 self.wait()
-            body = {"sender": sender, "message": text}
+            body = {"message": text} if sender is None else {"sender": sender, "message": text}
             with self.client.post("/webhooks/rest/webhook", json=body, name="message", catch_response=True) as response:
                 try:
                     replies = response.json()
                 except Exception:
                     response.failure("not JSON")
                     continue
-                if not isinstance(replies, list):
+                if not isinstance(replies, list) or not replies:
                     response.failure("not a list of replies")
+                    continue
+                sender = sender or replies[0].get("recipient_id")

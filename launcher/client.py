@@ -8,6 +8,8 @@ import uuid
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from launcher.servers import rest_token
+
 REST_PATH = "/webhooks/rest/webhook"
 
 
@@ -17,8 +19,10 @@ class Reply(NamedTuple):
 
 
 def post(url: str, body: bytes, headers: dict[str, str] | None = None, timeout: float = 60) -> Reply:
-    """POST bytes as they are (bad-input tests send broken ones); never raises for HTTP or network errors."""
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **(headers or {})})
+    """POST bytes as they are (bad-input tests send broken ones), as the integration that
+    chooses its own sender ids (headers may override that); never raises for HTTP or network errors."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {rest_token()}", **(headers or {})}
+    request = urllib.request.Request(url, data=body, headers={k: v for k, v in headers.items() if v is not None})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return Reply(response.status, _parse(response.read()))

@@ -74,6 +74,11 @@ LOCK_STORE_DEFAULTS = {
 }
 
 
+def rest_token() -> str:
+    """The REST integration token: CHAT_REST_TOKEN, or the one kept in var/."""
+    return os.environ.get(session_ids.REST_TOKEN_ENV) or settings.kept_secret(PROJECT_ROOT / "var" / "chat_rest_token")
+
+
 def default_env(action_port: int = 5055, db_path: Path | None = None) -> dict[str, str]:
     """Environment for both servers; values already set by the caller win."""
     env = dict(os.environ)
@@ -87,6 +92,8 @@ def default_env(action_port: int = 5055, db_path: Path | None = None) -> dict[st
     # others issued (clinicbot/channels/session_ids.py).
     if not env.get(session_ids.SECRET_ENV):
         env[session_ids.SECRET_ENV] = settings.kept_secret(PROJECT_ROOT / "var" / "chat_session_secret")
+    # The token of integrations that choose their own REST sender ids (tests, make bench).
+    env.setdefault(session_ids.REST_TOKEN_ENV, rest_token())
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     # Quieter TensorFlow start-up; nothing is downloaded at run time.
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

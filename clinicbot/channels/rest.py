@@ -8,7 +8,9 @@ patient gets an apology (clinicbot/channels/no_reply.py); when it failed (tracke
 lock store unreachable) the answer is a 503 saying so, since the message was
 not stored. Enabled in credentials.yml."""
 
+import hmac
 import json
+import os
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
@@ -19,6 +21,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from clinicbot import settings
+from clinicbot.channels import client_limits, session_ids
 from clinicbot.channels.message_guard import check_message, sender_problem
 from clinicbot.channels.no_reply import answer_or_apologise
 
@@ -33,6 +36,24 @@ _outcome: ContextVar[dict | None] = ContextVar("clinic_rest_outcome", default=No
 # A patient's message is at most a few thousand characters (clinic.yml
 # chat.max_message_chars): a body far past that is refused before it is parsed.
 MAX_BODY_BYTES = 16 * 1024
+
+
+# Conversation ids are the server's (clinicbot/channels/session_ids.py): a
+# message without "sender" starts a conversation, and every reply's
+# "recipient_id" is the id to send the next message with. An integration that
+# keeps its own ids (a clinic's own portal, `make bench`) authenticates with
+# the token in CHAT_REST_TOKEN instead.
+FOREIGN_SENDER = (
+    "This conversation id was not issued by this assistant. Leave out 'sender' to start a "
+    "conversation and use the 'recipient_id' of the replies after that, or authenticate with "
+    "the integration token (Authorization: Bearer …)."
+)
+
+
+def integration_authorised(request: Request) -> bool:
+    token = os.environ.get(session_ids.REST_TOKEN_ENV, "")
+    given = request.headers.get("authorization", "")
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
 
 def _bad_request(reason: str) -> response.HTTPResponse:
@@ -59,6 +80,8 @@ class ClinicRestInput(RestInput):
                 return response.json({"error": "This page is not allowed to use the assistant."}, status=403)
             if request.method != "POST" or not request.path.endswith("/webhook"):
                 return None
+            if not client_limits.messages.allow(request.ip):
+                return response.json({"error": client_limits.TOO_FAST}, status=429)
             if len(request.body or b"") > MAX_BODY_BYTES:
                 too_large = (
                     f"The request is too large ({MAX_BODY_BYTES // 1024} KB at most). Please send a shorter message."
@@ -70,14 +93,21 @@ class ClinicRestInput(RestInput):
                 return _bad_request('The body must be JSON: {"sender": "…", "message": "…"}.')
             if not isinstance(body, dict):
                 return _bad_request("The body must be a JSON object with 'sender' and 'message'.")
-            problem = sender_problem(body.get("sender"))
-            if problem:
-                return _bad_request(problem)
+            sender = body.get("sender")
+            if sender is None:
+                sender = session_ids.issue()  # a new conversation: the replies carry its id
+            else:
+                problem = sender_problem(sender)
+                if problem:
+                    return _bad_request(problem)
+                if not session_ids.is_issued(sender) and not integration_authorised(request):
+                    return response.json({"error": FOREIGN_SENDER}, status=403)
+            request.ctx.sender = sender
             if not isinstance(body.get("message"), str):
                 return _bad_request("'message' must be a string.")
             verdict = check_message(body["message"])
             if verdict.reply:
-                return response.json([{"recipient_id": body["sender"], "text": verdict.reply}])
+                return response.json([{"recipient_id": sender, "text": verdict.reply}])
             request.ctx.clean_text = verdict.text
             request.ctx.outcome = {}
             _outcome.set(request.ctx.outcome)
@@ -90,6 +120,9 @@ class ClinicRestInput(RestInput):
             return None
 
         return webhook
+
+    async def _extract_sender(self, req: Request) -> str | None:
+        return getattr(req.ctx, "sender", None) or await super()._extract_sender(req)
 
     def _extract_message(self, req: Request) -> str | None:
         return getattr(req.ctx, "clean_text", None) or super()._extract_message(req)

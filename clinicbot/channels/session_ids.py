@@ -16,6 +16,8 @@ import secrets
 import uuid
 
 SECRET_ENV = "CHAT_SESSION_SECRET"
+# REST integrations that keep their own ids show this token instead (clinicbot/channels/rest.py).
+REST_TOKEN_ENV = "CHAT_REST_TOKEN"
 _ID = re.compile(r"^([0-9a-f]{32})\.([0-9a-f]{20})$")
 _fallback = secrets.token_hex(32)
 log = logging.getLogger(__name__)

@@ -24,9 +24,13 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from clinicbot import settings
-from clinicbot.channels import session_ids
+from clinicbot.channels import client_limits, session_ids
 from clinicbot.channels.message_guard import check_message, sender_problem
 from clinicbot.channels.no_reply import answer_or_apologise
+
+# Room for several times the longest message clinic.yml allows (2000 characters are
+# at most 8 KB of UTF-8), so an over-long paste still gets the friendly reply.
+MAX_PACKET_BYTES = 64 * 1024
 
 
 def origin_allowed(environ: dict[str, Any]) -> bool:
@@ -34,6 +38,13 @@ def origin_allowed(environ: dict[str, Any]) -> bool:
     a page, and origin checks cannot stop scripts anyway."""
     origin = environ.get("HTTP_ORIGIN")
     return origin is None or origin in settings.allowed_origins()
+
+
+def client_address(environ: dict[str, Any]) -> str:
+    """The peer's address: python-engineio's Sanic driver puts 127.0.0.1 in
+    REMOTE_ADDR whatever the peer, but keeps the Sanic request."""
+    request = environ.get("sanic.request")
+    return str(getattr(request, "ip", "") or environ.get("REMOTE_ADDR", ""))
 
 
 class LinkButtonsOutput(SocketIOOutput):
@@ -81,21 +92,28 @@ class ClinicSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socketio_webhook = super().blueprint(with_link_buttons(answer_or_apologise(on_new_message)))
-        # Room for a 1 MB message, so that it gets the friendly "too long" reply
-        # below (nginx allows 2 MB bodies too); Engine.IO's default is 1 MB.
-        self.sio.eio.max_http_buffer_size = 2 * 1024 * 1024
+        # A packet past MAX_PACKET_BYTES closes the connection before it is
+        # parsed or buffered further (Engine.IO's default is 1 MB); anything
+        # shorter but over chat.max_message_chars gets the friendly reply below.
+        self.sio.eio.max_http_buffer_size = MAX_PACKET_BYTES
         namespace = self.namespace or "/"
         rasa_connect = self.sio.handlers[namespace]["connect"]
-        rasa_session_request = self.sio.handlers[namespace]["session_request"]
         rasa_handle_message = self.sio.handlers[namespace][self.user_message_evt]
 
         async def answer(sid: str, text: str) -> None:
             await self.sio.emit(self.bot_message_evt, {"text": text}, room=sid, namespace=self.namespace)
 
+        # Each connection's client address, for the per-client limits (clinicbot/channels/client_limits.py).
+        addresses: dict[str, str] = {}
+
         @self.sio.on("connect", namespace=self.namespace)
         async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
             if not origin_allowed(environ):
                 return False
+            address = client_address(environ)
+            if not client_limits.connections.open(address):
+                return False
+            addresses[sid] = address
             return await rasa_connect(sid, environ, auth)
 
         # The conversation each connection was given: it may speak only there.
@@ -110,16 +128,24 @@ class ClinicSocketIOInput(SocketIOInput):
             requested = data.get("session_id")
             session_id = requested if session_ids.is_issued(requested) else bound.get(sid) or session_ids.issue()
             bound[sid] = session_id
-            await rasa_session_request(sid, {**data, "session_id": session_id})
+            # Rasa's own handler calls enter_room() without await, which since
+            # python-socketio 5.10 never joins the room: no reply would arrive.
+            if self.session_persistence:
+                await self.sio.enter_room(sid, session_id, namespace=self.namespace)
+            await self.sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         @self.sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:
             bound.pop(sid, None)
+            if sid in addresses:
+                client_limits.connections.close(addresses.pop(sid))
             if rasa_disconnect is not None:
                 await rasa_disconnect(sid)
 
         @self.sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any = None) -> None:
+            if not client_limits.messages.allow(addresses.get(sid, "")):
+                return await answer(sid, client_limits.TOO_FAST)
             if not isinstance(data, dict):
                 return await answer(sid, "A message must be an object with 'message' and 'session_id'.")
             if self.session_persistence:

@@ -4,13 +4,17 @@ tests/relay.py)."""
 
 import asyncio
 import json
+import os
+import subprocess
+import time
 import urllib.error
 import urllib.request
 from typing import Any
 
+import redis
 import sqlalchemy as sa
 
-from launcher import client
+from launcher import client, servers
 
 # Questions the assistant answers; the follow-up needs the earlier question's
 # topic (so the history must be shared) and the action server.
@@ -131,4 +135,29 @@ class SocketChat:
                 return replies
 
     async def close(self) -> None:
-        await self.sio.disconnect()
+        # As a closed tab does: python-socketio 5.18's polite disconnect over
+        # long-polling waits for the next ping (about 30 s).
+        await self.sio.eio.disconnect(abort=True)
+
+
+def start_redis(password: str) -> tuple[subprocess.Popen, redis.Redis]:
+    """A Redis of our own that wants a password (given on stdin, not in `ps`)."""
+    port = servers.free_port()
+    process = subprocess.Popen(
+        ["redis-server", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        preexec_fn=servers.die_with_parent(os.getpid()),
+    )
+    assert process.stdin is not None
+    process.stdin.write(f'port {port}\nbind 127.0.0.1\nrequirepass "{password}"\nsave ""\nappendonly no\n'.encode())
+    process.stdin.close()
+    client = redis.Redis(host="127.0.0.1", port=port, db=1, password=password, socket_timeout=3)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.ping()
+            return process, client
+        except redis.ConnectionError:
+            assert process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)

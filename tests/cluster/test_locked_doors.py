@@ -9,6 +9,7 @@ import pytest
 import socketio
 
 from tests.cluster.support import QUESTIONS, SocketChat, get_status, send
+from tests.helpers import flood, post_from
 
 
 def test_conversations_cannot_be_read_over_http(cluster):
@@ -63,33 +64,9 @@ def test_the_staff_console_is_not_behind_the_load_balancer(cluster):
         assert get_status(cluster.url + path) == 404, path
 
 
-def _post_from(source: str, port: int, sender: str, text: str) -> int:
-    """POST to nginx from another loopback address, as another client would."""
-    import http.client
-    import json
-
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120, source_address=(source, 0))
-    try:
-        connection.request(
-            "POST",
-            "/webhooks/rest/webhook",
-            json.dumps({"sender": sender, "message": text}),
-            {"Content-Type": "application/json"},
-        )
-        return connection.getresponse().status
-    finally:
-        connection.close()
-
-
 def test_a_flood_from_one_address_is_refused_while_other_patients_are_answered(cluster):
-    from concurrent.futures import ThreadPoolExecutor
-    from urllib.parse import urlsplit
-
-    port = urlsplit(cluster.url).port
-    flood = f"flood-{uuid.uuid4().hex[:8]}"
-    with ThreadPoolExecutor(max_workers=60) as pool:  # more at once than one client may have
-        statuses = list(pool.map(lambda i: _post_from("127.0.0.2", port, flood, "hi"), range(120)))
+    statuses = flood(cluster.url)
     assert statuses.count(429) > 0, statuses
     assert 200 in statuses  # limited, not locked out
     # Another address, at once: answered as usual.
-    assert _post_from("127.0.0.3", port, f"calm-{uuid.uuid4().hex[:8]}", QUESTIONS[0]) == 200
+    assert post_from("127.0.0.3", cluster.url, QUESTIONS[0]) == 200

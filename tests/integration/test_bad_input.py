@@ -35,7 +35,6 @@ def _events(bot, sender):
         (b"{not json", "JSON"),
         (b"\xff\xfe\x00garbage", "JSON"),
         (b'["a list"]', "object"),
-        (b'{"message": "hi"}', "sender"),
         (json.dumps({"sender": "x" * 10_000, "message": "hi"}).encode(), "sender"),
         (json.dumps({"sender": "ok", "message": 42}).encode(), "message"),
         (json.dumps({"sender": "a b<script>", "message": "hi"}).encode(), "sender"),
