@@ -186,6 +186,16 @@ state = sa.Table(
     sa.Column("value", sa.Integer, nullable=False),
 )
 
+# Event ids skipped while indexing: on PostgreSQL, Rasa may commit an event
+# long after later ones. The index re-reads these until they arrive (or a day
+# has passed: then the insert was rolled back and the id is never used).
+index_gaps = sa.Table(
+    "console_index_gaps",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True),
+    sa.Column("noticed_at", sa.Float, nullable=False),
+)
+
 # Tables whose rows belong to one conversation: the purge removes them too.
 # The access log stays: it says who looked when, not what the patient wrote.
 PER_CONVERSATION = (messages, conversations, reviews, tags, notes, corrections, alerts, followups)

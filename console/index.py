@@ -5,6 +5,7 @@ Runs at the start of every page and CLI command; it reads only the events
 after the last one it saw, so it costs little once caught up."""
 
 import threading
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,10 +22,13 @@ FEEDBACK_INTENT = "give_feedback"
 # The values the feedback buttons send (clinicbot/nlg.py); anything else a
 # client typed is not feedback.
 FEEDBACK_VALUES = ("helpful", "not_helpful")
-# Rasa (on PostgreSQL) can commit a smaller id after a larger one; re-reading
-# a few ids before the mark catches those, and re-reading is harmless.
-OVERLAP = 200
 BATCH = 2000
+# Rasa (on PostgreSQL) can commit a smaller id after a larger one, however
+# late: each id skipped over is kept in console_index_gaps and read again at
+# every sync until its event arrives (db.index_gaps). A jump wider than this
+# is ids that were never handed out (a purge, a restarted sequence).
+GAP_WIDEST = 1000
+GAP_KEEP_SECONDS = 24 * 3600
 
 FLAGS = {
     "crisis": "Crisis",
@@ -36,6 +40,7 @@ FLAGS = {
 }
 
 _lock = threading.Lock()
+EVENT_COLUMNS = (db.events.c.id, db.events.c.sender_id, db.events.c.type_name, db.events.c.timestamp, db.events.c.data)
 
 
 def real_prediction(parse_data: dict[str, Any]) -> tuple[str | None, float | None]:
@@ -95,23 +100,16 @@ def sync(engine: sa.engine.Engine) -> int:
     with _lock:
         with engine.connect() as conn:
             mark = conn.execute(sa.select(db.state.c.value).where(db.state.c.key == "events_seen")).scalar()
-        start, total, retries = max((mark or 0) - OVERLAP, 0), 0, 3
+        start, total, retries = mark or 0, 0, 3
         while True:
             try:
                 with engine.begin() as conn:
+                    total += _fill_gaps(conn)
                     rows = conn.execute(
-                        sa.select(
-                            db.events.c.id,
-                            db.events.c.sender_id,
-                            db.events.c.type_name,
-                            db.events.c.timestamp,
-                            db.events.c.data,
-                        )
-                        .where(db.events.c.id > start)
-                        .order_by(db.events.c.id)
-                        .limit(BATCH)
+                        sa.select(*EVENT_COLUMNS).where(db.events.c.id > start).order_by(db.events.c.id).limit(BATCH)
                     ).all()
                     if rows:
+                        _note_gaps(conn, start if mark is not None else rows[0].id - 1, [r.id for r in rows])
                         _store(conn, rows)
                         _set_mark(conn, rows[-1].id)
             except sa.exc.IntegrityError:
@@ -123,7 +121,34 @@ def sync(engine: sa.engine.Engine) -> int:
             total += len(rows)
             if len(rows) < BATCH:
                 return total
-            start = rows[-1].id
+            start, mark = rows[-1].id, rows[-1].id
+
+
+def _note_gaps(conn, previous: int, ids: list[int]) -> None:
+    missing: list[int] = []
+    for event_id in ids:
+        if 1 < event_id - previous <= GAP_WIDEST:
+            missing.extend(range(previous + 1, event_id))
+        previous = event_id
+    if missing:
+        now = time.time()
+        conn.execute(db.index_gaps.insert(), [{"event_id": i, "noticed_at": now} for i in missing])
+
+
+def _fill_gaps(conn) -> int:
+    """Index the late events that have arrived in the gaps; returns how many."""
+    gaps = db.index_gaps.c
+    conn.execute(db.index_gaps.delete().where(gaps.noticed_at < time.time() - GAP_KEEP_SECONDS))
+    waiting = list(conn.execute(sa.select(gaps.event_id)).scalars())
+    arrived: list[Any] = []
+    for i in range(0, len(waiting), 500):
+        arrived += conn.execute(
+            sa.select(*EVENT_COLUMNS).where(db.events.c.id.in_(waiting[i : i + 500])).order_by(db.events.c.id)
+        ).all()
+    if arrived:
+        _store(conn, arrived)
+        conn.execute(db.index_gaps.delete().where(gaps.event_id.in_([r.id for r in arrived])))
+    return len(arrived)
 
 
 def _set_mark(conn, last_id: int) -> None:
