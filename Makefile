@@ -93,7 +93,7 @@ browser: /usr/bin/chromium $(EMOJI_FONT) ## Install Debian's chromium for the br
 $(EMOJI_FONT):
 	$(SUDO) apt-get update && $(SUDO) apt-get install -y fonts-noto-color-emoji
 
-run-cluster: train nginx ## Two Rasa servers behind nginx, PostgreSQL + Redis (README "Scaling out")
+run-cluster: train nginx ## Two Rasa servers behind nginx under supervisord, PostgreSQL + Redis (docs/scaling.md)
 	$(PY) -m launcher.cluster
 
 test-cluster: train nginx bench-install ## Scale-out tests: order, a server dying, faults, bad input, locked doors
@@ -137,7 +137,7 @@ format: tools-install ## Apply ruff's fixes and formatting
 types: tools-install install ## mypy on our packages, against the project's environment
 	$(TOOLS_VENV)/bin/mypy --python-executable $(PY)
 
-.PHONY: evaluate bench bench-install test-bench
+.PHONY: evaluate bench bench-install test-bench fuzz
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed-$(shell cat bench/requirements.txt | cksum | cut -d' ' -f1)
 
@@ -149,6 +149,9 @@ $(BENCH_STAMP): bench/requirements.txt
 	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
 	rm -f $(BENCH_VENV)/.installed-*
 	touch $@
+
+fuzz: train ## 10,000 random and adversarial messages through both channels and the console -> results/FUZZ.md
+	FUZZ_MESSAGES=$${FUZZ_MESSAGES:-10000} FUZZ_REPORT=results/FUZZ.md $(PY) -m pytest tests/integration/test_fuzz.py -q
 
 bench-install: $(BENCH_STAMP) ## Create .venv-bench (Locust, py-spy) for `make bench`
 

@@ -90,9 +90,13 @@ class ClinicRestInput(RestInput):
             try:
                 body = json.loads(request.body)
             except (ValueError, UnicodeDecodeError):
-                return _bad_request('The body must be JSON: {"sender": "…", "message": "…"}.')
+                return _bad_request(
+                    'The body must be JSON: {"message": "…"}, with "sender" to go on with a conversation.'
+                )
             if not isinstance(body, dict):
-                return _bad_request("The body must be a JSON object with 'sender' and 'message'.")
+                return _bad_request(
+                    "The body must be a JSON object with 'message' (and 'sender' to go on with a conversation)."
+                )
             sender = body.get("sender")
             if sender is None:
                 sender = session_ids.issue()  # a new conversation: the replies carry its id
@@ -120,6 +124,11 @@ class ClinicRestInput(RestInput):
             return None
 
         return webhook
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        # Rasa's REST channel stores whatever "metadata" a client sends (and a
+        # list there crashed the turn): nothing a client invents is kept.
+        return None
 
     async def _extract_sender(self, req: Request) -> str | None:
         return getattr(req.ctx, "sender", None) or await super()._extract_sender(req)

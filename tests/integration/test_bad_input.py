@@ -108,3 +108,14 @@ def test_server_still_serves_and_earlier_conversation_is_intact(bot, stored_befo
     assert bot.say("is ketamine addictive?", "after-bad-input")
     assert _events(bot, "intact-patient") == stored_before
     assert sqlite3.connect(bot.db_path).execute("select count(*) from events").fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("metadata", [[1, 2], 1, "text", {"name": "Jane Example", "padding": "x" * 5000}])
+def test_metadata_a_client_invents_is_answered_and_never_stored(bot, metadata):
+    sender = f"metadata-{abs(hash(json.dumps(metadata))) % 10**8}"
+    status, reply = raw_post(
+        bot, json.dumps({"sender": sender, "message": "is it addictive?", "metadata": metadata}).encode()
+    )
+    assert status == 200 and ends_with_referral(reply[-1]["text"])
+    users = [json.loads(data) for _, kind, data in _events(bot, sender) if kind == "user"]
+    assert users and all(set(u.get("metadata") or {}) <= {"assistant_id", "model_id"} for u in users), users
