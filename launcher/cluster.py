@@ -10,38 +10,36 @@ again any that dies; nginx skips a dead Rasa server meanwhile. Ports and
 services come from environment variables (README, "Scaling out"). The tests
 in tests/cluster start the same `Cluster` on free ports."""
 
+import base64
+import hashlib
+import hmac
 import os
 import shutil
 import sys
 from pathlib import Path
 
+from clinicbot import settings
 from clinicbot.settings import PROJECT_ROOT
 from launcher import servers
 from launcher.supervisor import SupervisedService, Supervisor
 
 NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
+# The maintenance connection: a PostgreSQL superuser, used by the launcher
+# only, to create the database and the application's role. The servers
+# connect as that role (APP_ROLE), never as the superuser.
 DEFAULT_DB_URL = "postgresql://postgres@127.0.0.1:5432/clinicbot"
+APP_ROLE = "clinicbot_app"
 LOCK_STORE = "clinicbot.stores.lock.AtomicRedisLockStore"  # endpoints.yml, LOCK_STORE_TYPE
 
 
 def _maintenance(url: str):
     """(connection to the server's `postgres` database, database name) for a PostgreSQL URL, else None."""
-    import psycopg2
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
     if not parsed.drivername.startswith("postgresql"):
         return None
-    conn = psycopg2.connect(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-        connect_timeout=5,
-    )
-    conn.autocommit = True
-    return conn, parsed.database
+    return psycopg2_connect(parsed, "postgres"), parsed.database
 
 
 def ensure_database(url: str) -> bool:
@@ -77,6 +75,104 @@ def drop_database(url: str) -> None:
             conn.close()
 
 
+def _scram_verifier(password: str, iterations: int = 4096) -> str:
+    """The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802,
+    as libpq's PQencryptPasswordConn makes it): sent instead of the password,
+    so that the password never reaches the server's statement log."""
+    salt = os.urandom(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    b64 = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(hashlib.sha256(client_key).digest())}:{b64(server_key)}"
+
+
+def ensure_app_role(admin_url: str, role: str, password_file: Path) -> str:
+    """With the superuser connection of `admin_url`: create the database if
+    needed, and a login role `role` that is no superuser, cannot create
+    databases or roles, and owns the database and its tables; its password is
+    kept in `password_file` (0600, made on first use). Returns the URL the
+    servers use. A URL that is not PostgreSQL is returned as it is."""
+    from psycopg2 import sql
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(admin_url)
+    if not parsed.drivername.startswith("postgresql"):
+        return admin_url
+    ensure_database(admin_url)
+    password = settings.kept_secret(password_file)
+    found = _maintenance(admin_url)
+    assert found is not None
+    conn, name = found
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+            verb = "ALTER" if cursor.fetchone() else "CREATE"
+            cursor.execute(
+                sql.SQL(
+                    verb + " ROLE {} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD %s"
+                ).format(sql.Identifier(role)),
+                (_scram_verifier(password),),
+            )
+            cursor.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(name), sql.Identifier(role)))
+    finally:
+        conn.close()
+    # Tables an older run created as the superuser change hands too.
+    conn = psycopg2_connect(parsed, name)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'S', 'v', 'p') "
+                "AND pg_get_userbyid(c.relowner) <> %s AND NOT (c.relkind = 'S' AND EXISTS "
+                "(SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))",
+                (role,),
+            )
+            for (relation,) in cursor.fetchall():
+                cursor.execute(
+                    sql.SQL("ALTER TABLE {} OWNER TO {}").format(sql.Identifier(relation), sql.Identifier(role))
+                )
+    finally:
+        conn.close()
+    return parsed.set(username=role, password=password).render_as_string(hide_password=False)
+
+
+def psycopg2_connect(parsed, dbname: str):
+    import psycopg2
+
+    conn = psycopg2.connect(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname=dbname,
+        connect_timeout=5,
+    )
+    conn.autocommit = True
+    return conn
+
+
+def drop_role(admin_url: str, role: str) -> None:
+    """Drop a role that owns nothing any more (the tests drop their database first)."""
+    from psycopg2 import sql
+
+    found = _maintenance(admin_url)
+    if found:
+        conn, _ = found
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+        finally:
+            conn.close()
+
+
+def masked(url: str) -> str:
+    """A database URL as it may be printed: the password as ***."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def check_redis(env: dict[str, str]) -> None:
     """Raise a clear error when the lock store's Redis does not answer."""
     import redis
@@ -90,9 +186,7 @@ def check_redis(env: dict[str, str]) -> None:
             socket_timeout=3,
         ).ping()
     except redis.RedisError as error:
-        raise RuntimeError(
-            f"Redis lock store at {env['LOCK_STORE_HOST']}:{env['LOCK_STORE_PORT']} does not answer: {error}"
-        ) from error
+        raise RuntimeError(f"Redis lock store at {redis_url(env)} does not answer: {error}") from error
 
 
 def nginx_binary() -> str:
@@ -183,22 +277,44 @@ class Cluster:
         return "Staff cannot use the console until it is back."
 
 
-def cluster_env() -> dict[str, str]:
-    """default_env() with the cluster's defaults: PostgreSQL and Redis on localhost."""
+def cluster_env(var_dir: Path) -> dict[str, str]:
+    """default_env() with the cluster's defaults: PostgreSQL and Redis on
+    localhost. Unless TRACKER_DB_URL names the servers' database connection,
+    the launcher makes the application's role with TRACKER_DB_ADMIN_URL's
+    superuser (ensure_app_role) and the servers use that role."""
     action_port = int(os.environ.get("CLUSTER_ACTION_PORT", 5065))
+    url = os.environ.get("TRACKER_DB_URL") or ensure_app_role(
+        os.environ.get("TRACKER_DB_ADMIN_URL") or DEFAULT_DB_URL,
+        os.environ.get("TRACKER_DB_ROLE") or APP_ROLE,
+        var_dir / "db_password",
+    )
     return {
         **servers.default_env(action_port=action_port),
-        "TRACKER_DB_URL": os.environ.get("TRACKER_DB_URL", DEFAULT_DB_URL),
+        "TRACKER_DB_URL": url,
         "LOCK_STORE_TYPE": os.environ.get("LOCK_STORE_TYPE", LOCK_STORE),
     }
 
 
+def redis_url(env: dict[str, str]) -> str:
+    """The lock store as it may be printed: the password as ***."""
+    password = ":***@" if env.get("LOCK_STORE_PASSWORD") else ""
+    return f"redis://{password}{env['LOCK_STORE_HOST']}:{env['LOCK_STORE_PORT']}/{env['LOCK_STORE_DB']}"
+
+
 def main() -> int:
-    env = cluster_env()
+    import psycopg2
+
+    servers.keep_private()
+    var_dir = Path(os.environ.get("CLUSTER_VAR_DIR") or PROJECT_ROOT / "var" / "cluster")
+    try:
+        env = cluster_env(var_dir)
+    except psycopg2.Error as error:
+        print(f"PostgreSQL: cannot prepare the database and its role: {error}", file=sys.stderr)
+        return 1
     rasa_ports = [int(p) for p in os.environ.get("CLUSTER_RASA_PORTS", "5011,5012").split(",")]
     cluster = Cluster(
         env,
-        Path(os.environ.get("CLUSTER_VAR_DIR") or PROJECT_ROOT / "var" / "cluster"),
+        var_dir,
         int(os.environ.get("CLUSTER_PORT", 5080)),
         rasa_ports,
         int(os.environ.get("CLUSTER_ACTION_PORT", 5065)),
@@ -215,8 +331,8 @@ def main() -> int:
             f"\nThe cluster is running: {len(rasa_ports)} Rasa servers behind nginx.\n"
             f"  Patients' entry point: {cluster.url}  (REST: {cluster.url}/webhooks/rest/webhook, "
             f"socket.io: {cluster.url}/socket.io/)\n{console}"
-            f"  Tracker store: {env['TRACKER_DB_URL']}\n"
-            f"  Lock store:    redis://{env['LOCK_STORE_HOST']}:{env['LOCK_STORE_PORT']}/{env['LOCK_STORE_DB']}\n"
+            f"  Tracker store: {masked(env['TRACKER_DB_URL'])}\n"
+            f"  Lock store:    {redis_url(env)}\n"
             "Press Ctrl-C to stop."
         )
 

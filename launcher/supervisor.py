@@ -36,13 +36,19 @@ def _config_value(value: str) -> str:
     return value.replace("%", "%%")
 
 
-def _environment(values: dict[str, str]) -> str:
-    # supervisord splits KEY="value",… with a non-POSIX shlex: no escapes, so
-    # a value must not hold a double quote.
+def _environment(program: str, values: dict[str, str], hidden: dict[str, str]) -> str:
+    """The environment= line for `values`: references to supervisord's own
+    environment, where the values go (into `hidden`), so no value (a URL with
+    a password among them) is written to the file."""
+    entries = []
     for key, value in values.items():
-        if '"' in value or not key.replace("_", "").isalnum():
+        # supervisord splits KEY="value",… with a non-POSIX shlex: no escapes.
+        if '"' in value or "\n" in value or not key.replace("_", "").isalnum():
             raise ValueError(f"{key} cannot be passed through supervisord's environment= line")
-    return ",".join(f'{key}="{_config_value(value)}"' for key, value in values.items())
+        name = f"CLINICBOT_{program.upper().replace('-', '_')}_{key}"
+        hidden[name] = value
+        entries.append(f'{key}="%(ENV_{name})s"')
+    return ",".join(entries)
 
 
 class ProgramProcess:
@@ -159,6 +165,7 @@ class Supervisor:
         }
         self.process: subprocess.Popen | None = None
         self._known: dict[str, dict[str, Any]] = {}
+        self._hidden: dict[str, str] = {}  # each program's own values, passed in supervisord's environment
 
     def rpc(self) -> Any:
         """A fresh XML-RPC proxy (one per call, so threads may share the group)."""
@@ -182,11 +189,12 @@ class Supervisor:
         for name, service in self.services.items():
             service.log_path.parent.mkdir(parents=True, exist_ok=True)
             extra = {key: value for key, value in service.env.items() if self.env.get(key) != value}
+            environment = _environment(name, extra, self._hidden)
             text += (
                 program.replace("@NAME@", name)
                 .replace("@COMMAND@", _config_value(shlex.join(guard + service.command)))
                 .replace("@DIRECTORY@", _config_value(str(PROJECT_ROOT)))
-                .replace("@ENVIRONMENT@", _environment(extra))
+                .replace("@ENVIRONMENT@", environment)
                 .replace("@PRIORITY@", str(service.priority))
                 .replace("@LOGFILE@", _config_value(str(service.log_path)))
                 + "\n"
@@ -204,7 +212,7 @@ class Supervisor:
             self.process = subprocess.Popen(
                 [str(servers.VENV_BIN / "supervisord"), "-n", "-c", str(conf)],
                 cwd=PROJECT_ROOT,
-                env=self.env,
+                env={**self.env, **self._hidden},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches the launcher only, which stops the group

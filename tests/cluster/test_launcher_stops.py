@@ -1,8 +1,11 @@
-"""`make run-cluster` (launcher.cluster) as an operator meets it: stopped with
-SIGTERM (a service manager, or Ctrl-C's cousin) or killed outright, it leaves
-no server behind, neither supervisord nor any of its programs."""
+"""`make run-cluster` (launcher.cluster) as an operator meets it: it makes
+the database role and uses it, talks to a Redis with a password, prints
+neither password; stopped with SIGTERM (a service manager, or Ctrl-C's
+cousin) or killed outright, it leaves no server behind, neither supervisord
+nor any of its programs."""
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -15,6 +18,7 @@ from clinicbot.settings import PROJECT_ROOT
 from launcher import cluster as clusters
 from launcher import servers
 from launcher.supervisor import Supervisor
+from tests.cluster.support import start_redis
 from tests.launcher.test_launcher import port_is_free, wait_for_line
 
 
@@ -28,7 +32,10 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])
 def test_no_server_outlives_the_cluster_launcher(tmp_path, sig):
-    db_url = f"postgresql://postgres@127.0.0.1:5432/clinicbot_test_{uuid.uuid4().hex[:10]}"
+    db_name = f"clinicbot_test_{uuid.uuid4().hex[:10]}"
+    admin_url = f"postgresql://postgres@127.0.0.1:5432/{db_name}"
+    redis_password = secrets.token_hex(16)
+    redis_process, redis_client = start_redis(redis_password)
     ports = {
         "CLUSTER_PORT": servers.free_port(),
         "CLUSTER_RASA_PORTS": servers.free_port(),
@@ -39,10 +46,14 @@ def test_no_server_outlives_the_cluster_launcher(tmp_path, sig):
     env = {
         **os.environ,
         **{name: str(port) for name, port in ports.items()},
-        "TRACKER_DB_URL": db_url,
+        "TRACKER_DB_ADMIN_URL": admin_url,
+        "TRACKER_DB_ROLE": f"{db_name}_app",
+        "LOCK_STORE_PORT": str(redis_client.connection_pool.connection_kwargs["port"]),
+        "LOCK_STORE_PASSWORD": redis_password,
         "CLUSTER_VAR_DIR": str(var),
         "PYTHONPATH": str(PROJECT_ROOT),
     }
+    env.pop("TRACKER_DB_URL", None)  # the launcher makes the role and its URL
     launcher = subprocess.Popen(
         [sys.executable, "-m", "launcher.cluster"],
         cwd=PROJECT_ROOT,
@@ -52,7 +63,8 @@ def test_no_server_outlives_the_cluster_launcher(tmp_path, sig):
         text=True,
     )
     try:
-        wait_for_line(launcher, "Press Ctrl-C to stop.", timeout=300)
+        printed = wait_for_line(launcher, "Press Ctrl-C to stop.", timeout=300)
+        db_password = (var / "db_password").read_text().strip()
         supervisor = Supervisor(var, {}, {})  # only to reach the running supervisord's socket
         pids = [info["pid"] for info in supervisor.rpc().getAllProcessInfo()]
         pids.append(supervisor.rpc().getPID())
@@ -61,6 +73,11 @@ def test_no_server_outlives_the_cluster_launcher(tmp_path, sig):
 
         launcher.send_signal(sig)
         launcher.wait(timeout=60)
+        assert launcher.stdout is not None
+        printed += launcher.stdout.read().splitlines()
+        assert f"postgresql://{db_name}_app:***@127.0.0.1:5432/{db_name}" in "\n".join(printed)
+        for secret in (db_password, redis_password):
+            assert not [line for line in printed if secret in line], "a password was printed"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and any(alive(pid) for pid in pids):
             time.sleep(0.5)
@@ -69,4 +86,7 @@ def test_no_server_outlives_the_cluster_launcher(tmp_path, sig):
     finally:
         if launcher.poll() is None:
             launcher.kill()
-        clusters.drop_database(db_url)
+        redis_process.terminate()
+        redis_process.wait()
+        clusters.drop_database(admin_url)
+        clusters.drop_role(admin_url, f"{db_name}_app")

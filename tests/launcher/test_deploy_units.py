@@ -50,7 +50,7 @@ def test_each_unit_restarts_its_server_as_an_unprivileged_user(unit):
     assert "127.0.0.1" in service["ExecStart"] + service.get("Environment", "")  # never a public interface
 
 
-def test_the_rendered_supervisord_file_is_what_supervisord_reads(tmp_path):
+def test_the_rendered_supervisord_file_is_what_supervisord_reads(tmp_path, monkeypatch):
     from supervisor.datatypes import RestartUnconditionally
     from supervisor.options import ServerOptions
 
@@ -66,8 +66,10 @@ def test_the_rendered_supervisord_file_is_what_supervisord_reads(tmp_path):
     group = Supervisor(tmp_path, common, {"web": service, "other": service})
     text = group.render().read_text()
     assert (group.conf.stat().st_mode & 0o777) == 0o600
-    assert "s3cr" not in text, "the common environment stays in supervisord's own environment"
+    assert "s3cr" not in text and "100%" not in text, "values stay in supervisord's own environment"
 
+    for name, value in group._hidden.items():  # what Supervisor.start() gives supervisord's environment
+        monkeypatch.setenv(name, value)
     options = ServerOptions()
     options.realize(args=["-c", str(group.conf)])
     programs = {config.name: config.process_configs[0] for config in options.process_group_configs}
