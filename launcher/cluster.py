@@ -16,7 +16,9 @@ import hmac
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from clinicbot import settings
 from clinicbot.settings import PROJECT_ROOT
@@ -65,12 +67,17 @@ def drop_database(url: str) -> None:
     """Drop the PostgreSQL database named in `url` (tests and soak runs use their own)."""
     from psycopg2 import sql
 
+    _on_server(url, lambda name: sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _on_server(url: str, statement: Callable[[str], Any]) -> None:
+    """Run statement(database name) on the server's maintenance database, when `url` is PostgreSQL."""
     found = _maintenance(url)
     if found:
         conn, name = found
         try:
             with conn.cursor() as cursor:
-                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+                cursor.execute(statement(name))
         finally:
             conn.close()
 
@@ -156,14 +163,7 @@ def drop_role(admin_url: str, role: str) -> None:
     """Drop a role that owns nothing any more (the tests drop their database first)."""
     from psycopg2 import sql
 
-    found = _maintenance(admin_url)
-    if found:
-        conn, _ = found
-        try:
-            with conn.cursor() as cursor:
-                cursor.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
-        finally:
-            conn.close()
+    _on_server(admin_url, lambda _: sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
 def masked(url: str) -> str:

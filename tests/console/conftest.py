@@ -211,3 +211,23 @@ def reviewer(app):
     response = login(client, username=REVIEWER)
     assert response.status_code == 302, response.text
     return client
+
+
+def app_with_clinic(engine, tmp_path: Path, monkeypatch, replacements: dict[str, str]):
+    """A console app made while clinic.yml has `replacements` applied (its
+    settings are read when the app is made)."""
+    from clinicbot import settings as clinic_settings
+
+    text = clinic_settings.DEFAULT_PATH.read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    config = tmp_path / "clinic.yml"
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("CLINIC_CONFIG", str(config))
+    clinic_settings.load.cache_clear()
+    try:
+        return create_app(secret_key=SECRET, engine=engine)
+    finally:
+        monkeypatch.delenv("CLINIC_CONFIG")
+        clinic_settings.load.cache_clear()

@@ -10,11 +10,10 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 
-from clinicbot import settings as clinic_settings
 from console import accounts, db
 from console.views.session import REFUSED
 from console.web import create_app
-from tests.console.conftest import PASSWORD, REVIEWER, SECRET, USER, csrf_token, login
+from tests.console.conftest import PASSWORD, REVIEWER, SECRET, USER, app_with_clinic, csrf_token, login
 from tests.console.test_cli_and_retention import run
 
 EXPORTS = ("/export", "/export?format=csv", "/export?format=jsonl", "/inbox/export.yml")
@@ -179,17 +178,7 @@ def test_totp_account_needs_its_code_once(capsys, db_url, app, engine):
 
 
 def test_required_totp_refuses_accounts_without_it(capsys, db_url, engine, tmp_path, monkeypatch):
-    config = tmp_path / "clinic.yml"
-    config.write_text(clinic_settings.DEFAULT_PATH.read_text() + "\n", encoding="utf-8")
-    text = config.read_text().replace("require_totp: false", "require_totp: true")
-    config.write_text(text, encoding="utf-8")
-    monkeypatch.setenv("CLINIC_CONFIG", str(config))
-    clinic_settings.load.cache_clear()
-    try:
-        app = create_app(secret_key=SECRET, engine=engine)
-    finally:
-        monkeypatch.delenv("CLINIC_CONFIG")
-        clinic_settings.load.cache_clear()
+    app = app_with_clinic(engine, tmp_path, monkeypatch, {"require_totp: false": "require_totp: true"})
     without, with_totp = fresh_name("no.totp"), fresh_name("has.totp")
     for name in (without, with_totp):
         accounts.create_user(engine, name, PASSWORD)

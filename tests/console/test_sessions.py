@@ -8,11 +8,9 @@ import uuid
 
 import sqlalchemy as sa
 
-from clinicbot import settings as clinic_settings
 from console import accounts, auth, db, retention, sessions
 from console import settings as console_settings
-from console.web import create_app
-from tests.console.conftest import PASSWORD, SECRET, csrf_token, login
+from tests.console.conftest import PASSWORD, app_with_clinic, csrf_token, login
 from tests.console.test_cli_and_retention import run
 
 
@@ -107,19 +105,12 @@ def test_idle_timeout_is_15_minutes_by_default(app, client, engine):
 
 
 def test_idle_timeout_and_lifetime_come_from_clinic_yml(engine, tmp_path, monkeypatch):
-    config = tmp_path / "clinic.yml"
-    text = clinic_settings.DEFAULT_PATH.read_text(encoding="utf-8")
-    text = text.replace("idle_timeout_minutes: 15", "idle_timeout_minutes: 2").replace(
-        "session_hours: 12", "session_hours: 1"
+    app = app_with_clinic(
+        engine,
+        tmp_path,
+        monkeypatch,
+        {"idle_timeout_minutes: 15": "idle_timeout_minutes: 2", "session_hours: 12": "session_hours: 1"},
     )
-    config.write_text(text, encoding="utf-8")
-    monkeypatch.setenv("CLINIC_CONFIG", str(config))
-    clinic_settings.load.cache_clear()
-    try:
-        app = create_app(secret_key=SECRET, engine=engine)
-    finally:
-        monkeypatch.delenv("CLINIC_CONFIG")
-        clinic_settings.load.cache_clear()
     client = app.test_client()
     login(client, username=fresh_user(engine))
     age_session(engine, token_of(client), created_ago=3 * 60, seen_ago=3 * 60)
