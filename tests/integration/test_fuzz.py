@@ -99,13 +99,13 @@ class SocketPatient:
     """One socket.io conversation kept open in a loop of its own thread."""
 
     def __init__(self, url: str, origin: str) -> None:
+        self.url, self.origin = url, origin
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
-        self.sio = socketio.AsyncClient(reconnection=False)
         self.session_id = ""
         self.replies = 0
-        self.sio.on("bot_uttered", self._count)
-        self.run(self._connect(url, origin))
+        self.reconnects = 0
+        self.run(self._connect())
 
     def _count(self, _data) -> None:
         self.replies += 1
@@ -113,25 +113,38 @@ class SocketPatient:
     def run(self, coroutine, timeout: float = 60):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
-    async def _connect(self, url: str, origin: str) -> None:
+    async def _connect(self) -> None:
+        """Connect and ask for this conversation again (a fresh one the first time), as the widget does on a reload."""
         confirmed = asyncio.Event()
 
         def on_confirm(session_id):
             self.session_id = session_id
             confirmed.set()
 
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.sio.on("bot_uttered", self._count)
         self.sio.on("session_confirm", on_confirm)
-        await self.sio.connect(url, headers={"Origin": origin}, transports=["polling"], wait_timeout=10)
-        await self.sio.emit("session_request", {"session_id": None})
+        await self.sio.connect(self.url, headers={"Origin": self.origin}, transports=["polling"], wait_timeout=10)
+        await self.sio.emit("session_request", {"session_id": self.session_id or None})
         await asyncio.wait_for(confirmed.wait(), 20)
 
     def send(self, payload: dict) -> None:
+        """One message, then its answer, as a patient waits for the reply before typing again."""
+        if not self.sio.connected:  # dropped (long-polling under load): the widget reconnects
+            self.reconnects += 1
+            self.run(self._connect())
+            payload = {**payload, "session_id": self.session_id}
         before = self.replies
         self.run(self.sio.emit("user_uttered", payload))
         deadline = time.monotonic() + 60
         while self.replies == before:  # every message gets an answer
             assert time.monotonic() < deadline, f"no answer on socket.io to {payload!r:.200}"
             time.sleep(0.01)
+        while True:  # and the rest of its bubbles
+            seen = self.replies
+            time.sleep(0.15)
+            if self.replies == seen:
+                return
 
     def close(self) -> None:
         self.run(self.sio.eio.disconnect(abort=True))
@@ -264,6 +277,7 @@ def test_random_and_adversarial_input_is_answered_stored_and_readable(bot, conso
     assert index.sync(purged_engine) == 0
     purged_engine.dispose()
 
+    statuses["socket.io reconnections"] = patient.reconnects
     report = os.environ.get("FUZZ_REPORT")
     if report:
         _write_report(Path(report), sent, statuses, accepted, slowest, time.monotonic() - started)
