@@ -7,7 +7,11 @@ millisecond (docs/decisions/). It reads the message text itself (lower-cased;
 character n-grams make it robust to misspellings), so it needs no Rasa
 featurizer. The sentence embedding (clinicbot/nlu/sentence_encoder.py,
 all-MiniLM-L6-v2) adds meaning: messages worded unlike any training example
-still land near their intent.
+still land near their intent. `encoder: use_multilingual` takes Google's
+multilingual USE v3 instead (clinicbot/nlu/multilingual_encoder.py; measured
+in docs/decisions/2026-12-08-multilingual-encoder.md); the default,
+`minilm`, trains and stores exactly the model it did before the choice
+existed.
 
 The encoder costs far more per message than the n-grams. So a second
 logistic regression on the n-grams alone (the gate) reads each message first,
@@ -48,6 +52,9 @@ ARRAYS_FILE = "linear_intent_model.npz"
 # Part of the training fingerprint: a change of what train() stores must not
 # be restored from Rasa's training cache in the old form.
 MODEL_FORMAT = "json+npz-3 idioms-1"
+# The sentence encoders `encoder` may name; the first is the default, and a
+# model file names its encoder only when it is another one.
+ENCODERS = ("minilm", "use_multilingual")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -65,6 +72,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             # Scale of the unit-length sentence embedding next to the two
             # unit-length TF-IDF blocks; 0 leaves the embedding out.
             "embedding_weight": 1.0,
+            # Which sentence encoder (ENCODERS): all-MiniLM-L6-v2 (English)
+            # or USE multilingual v3.
+            "encoder": ENCODERS[0],
             # When the n-gram-only model's top probability reaches this, its
             # answer stands and the encoder is not run; 0 always runs it.
             "encoder_gate": 0.0,
@@ -85,6 +95,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
 
         from clinicbot.nlu import idioms, sentence_encoder
 
+        if config.get("encoder", ENCODERS[0]) == "use_multilingual":
+            from clinicbot.nlu import multilingual_encoder
+
+            code = hashlib.sha256(Path(__file__).read_bytes() + Path(multilingual_encoder.__file__).read_bytes())
+            weights = " ".join(multilingual_encoder.WEIGHTS_SHA256.values())
+            return f"{MODEL_FORMAT} use_multilingual {weights} {idioms.fingerprint()} {code.hexdigest()[:16]}"
         code = hashlib.sha256(Path(__file__).read_bytes() + Path(sentence_encoder.__file__).read_bytes())
         return f"{MODEL_FORMAT} {sentence_encoder.WEIGHTS_SHA256} {idioms.fingerprint()} {code.hexdigest()[:16]}"
 
@@ -92,6 +108,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource, scorer: Optional["Scorer"] = None
     ) -> None:
         self.config = {**self.get_default_config(), **config}
+        if self.config["encoder"] not in ENCODERS:
+            raise ValueError(f"encoder must be one of {ENCODERS}, not {self.config['encoder']!r}")
         self._model_storage = model_storage
         self._resource = resource
         self.scorer = scorer
@@ -116,7 +134,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         c = self.config
         parts = [TfidfVectorizer(**settings) for settings in _vectorizer_settings(c)]
         if c["embedding_weight"]:
-            parts.append(SentenceEmbedding(c["embedding_weight"]))
+            parts.append(SentenceEmbedding(c["embedding_weight"], c["encoder"]))
         features = make_union(*parts)
         return make_pipeline(
             features,
@@ -203,19 +221,32 @@ def _analyser(settings: dict[str, Any]) -> Callable[[str], list[str]]:
     return TfidfVectorizer(**settings).build_analyzer()
 
 
+def shared_encoder(name: str = ENCODERS[0]) -> Any:
+    """The process's encoder of that name (ENCODERS): `dimension`,
+    `encode(text)` and `encode_all(texts)`."""
+    if name == "use_multilingual":
+        from clinicbot.nlu import multilingual_encoder
+
+        return multilingual_encoder.shared_encoder()
+    if name != ENCODERS[0]:
+        raise ValueError(f"unknown sentence encoder {name!r}")
+    from clinicbot.nlu import sentence_encoder
+
+    return sentence_encoder.shared_encoder()
+
+
 class SentenceEmbedding(BaseEstimator, TransformerMixin):
     """A scikit-learn transformer: texts -> weight x their sentence embeddings."""
 
-    def __init__(self, weight: float = 1.0) -> None:
+    def __init__(self, weight: float = 1.0, encoder: str = ENCODERS[0]) -> None:
         self.weight = weight
+        self.encoder = encoder
 
     def fit(self, texts: list[str], y: Any = None) -> "SentenceEmbedding":
         return self
 
     def transform(self, texts: list[str]) -> np.ndarray:
-        from clinicbot.nlu.sentence_encoder import shared_encoder
-
-        return shared_encoder().encode_all(list(texts)) * self.weight
+        return shared_encoder(self.encoder).encode_all(list(texts)) * self.weight
 
 
 class Scorer:
@@ -234,7 +265,10 @@ class Scorer:
         embedding: np.ndarray | None = None,
         gate: tuple[np.ndarray, list[np.ndarray]] | None = None,
         gate_threshold: float = 0.0,
+        encoder: str = ENCODERS[0],
     ) -> None:
+        if encoder not in ENCODERS:
+            raise ValueError(f"unexpected sentence encoder {encoder!r}")
         if len(classes) != len(bias) or any(
             w.shape != (len(v), len(classes)) or len(i) != len(v) for _, v, i, w in parts
         ):
@@ -251,11 +285,10 @@ class Scorer:
         self.parts = parts
         self.embedding = embedding  # dimensions x classes, the embedding's weight folded in; or None
         self.gate, self.gate_threshold = gate, gate_threshold  # (bias, weights per part) of the n-gram-only model
+        self.encoder = encoder
         self._compiled = [(_analyser(s), {g: n for n, g in enumerate(v)}, idf, w) for s, v, idf, w in parts]
         if embedding is not None:
-            from clinicbot.nlu.sentence_encoder import shared_encoder
-
-            self._encoder = shared_encoder()
+            self._encoder = shared_encoder(encoder)
             if self._encoder.dimension != embedding.shape[0]:
                 raise ValueError("the sentence encoder does not fit this model")
 
@@ -267,9 +300,11 @@ class Scorer:
         classes = [str(c) for c in model.classes_]
         weights, bias = _columns(model)
         parts, embedding, offset, remaining = [], None, 0, iter(settings)
+        encoder = ENCODERS[0]
         for _, transformer in union.transformer_list:
             if isinstance(transformer, SentenceEmbedding):  # always the last block
                 embedding = np.ascontiguousarray(weights[offset:] * transformer.weight, dtype=float)
+                encoder = transformer.encoder
                 continue
             vocabulary = sorted(transformer.vocabulary_, key=transformer.vocabulary_.get)
             size = len(vocabulary)
@@ -289,7 +324,7 @@ class Scorer:
             gate_weights, gate_bias = _columns(gate_model)
             ends = np.cumsum([len(v) for _, v, _, _ in parts])
             gate = (gate_bias, [np.ascontiguousarray(w, dtype=float) for w in np.split(gate_weights, ends[:-1])])
-        return cls(classes, bias, parts, embedding, gate, gate_threshold)
+        return cls(classes, bias, parts, embedding, gate, gate_threshold, encoder)
 
     def save(self, directory: Path) -> None:
         settings = {
@@ -299,6 +334,8 @@ class Scorer:
                 {"settings": {**s, "ngram_range": list(s["ngram_range"])}, "vocabulary": v} for s, v, _, _ in self.parts
             ],
         }
+        if self.encoder != ENCODERS[0]:  # the default's file stays as it was
+            settings["encoder"] = self.encoder
         (directory / SETTINGS_FILE).write_text(json.dumps(settings), encoding="utf-8")
         arrays = {"bias": self.bias}
         for n, (_, _, idf, weights) in enumerate(self.parts):
@@ -344,6 +381,7 @@ class Scorer:
             embedding,
             gate,
             float(settings.get("gate_threshold", 0.0)),
+            str(settings.get("encoder", ENCODERS[0])),
         )
 
     def probabilities(self, text: str) -> dict[str, float]:
