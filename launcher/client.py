@@ -1,6 +1,7 @@
 """Talk to a running assistant and watch its processes: the one REST client
 and the one memory probe that tests, `make bench` and `make soak` share."""
 
+import functools
 import json
 import urllib.error
 import urllib.request
@@ -18,10 +19,16 @@ class Reply(NamedTuple):
     body: Any  # parsed JSON, or the raw text when it was not JSON
 
 
+@functools.lru_cache(maxsize=1)
+def _token() -> str:
+    """Read once: bench and soak runs post thousands of messages."""
+    return rest_token()
+
+
 def post(url: str, body: bytes, headers: dict[str, str] | None = None, timeout: float = 60) -> Reply:
     """POST bytes as they are (bad-input tests send broken ones), as the integration that
     chooses its own sender ids (headers may override that); never raises for HTTP or network errors."""
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {rest_token()}", **(headers or {})}
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {_token()}", **(headers or {})}
     request = urllib.request.Request(url, data=body, headers={k: v for k, v in headers.items() if v is not None})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -95,14 +95,14 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
 
         from clinicbot.nlu import idioms, sentence_encoder
 
+        encoder: Any = sentence_encoder
+        weights = sentence_encoder.WEIGHTS_SHA256
         if config.get("encoder", ENCODERS[0]) == "use_multilingual":
-            from clinicbot.nlu import multilingual_encoder
+            from clinicbot.nlu import multilingual_encoder as encoder
 
-            code = hashlib.sha256(Path(__file__).read_bytes() + Path(multilingual_encoder.__file__).read_bytes())
-            weights = " ".join(multilingual_encoder.WEIGHTS_SHA256.values())
-            return f"{MODEL_FORMAT} use_multilingual {weights} {idioms.fingerprint()} {code.hexdigest()[:16]}"
-        code = hashlib.sha256(Path(__file__).read_bytes() + Path(sentence_encoder.__file__).read_bytes())
-        return f"{MODEL_FORMAT} {sentence_encoder.WEIGHTS_SHA256} {idioms.fingerprint()} {code.hexdigest()[:16]}"
+            weights = "use_multilingual " + " ".join(encoder.WEIGHTS_SHA256.values())
+        code = hashlib.sha256(Path(__file__).read_bytes() + Path(encoder.__file__).read_bytes())
+        return f"{MODEL_FORMAT} {weights} {idioms.fingerprint()} {code.hexdigest()[:16]}"
 
     def __init__(
         self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource, scorer: Optional["Scorer"] = None
